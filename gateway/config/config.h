@@ -1,0 +1,77 @@
+// The gateway's configuration as values. Read from TOML by ConfigLoader; droverd's
+// command line overrides single entries. Nothing here touches files or sockets.
+#pragma once
+
+#include <QHostAddress>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace drover::config {
+
+struct ListenerConfig {
+    enum class Kind { Mqtt }; // TLS and WebSocket kinds come with the transports
+    Kind kind = Kind::Mqtt;
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 1883; // 0 picks a free port; the log says which
+    bool operator==(const ListenerConfig &o) const
+    {
+        return kind == o.kind && address == o.address && port == o.port;
+    }
+};
+
+struct ApplicationConfig {
+    QString name;
+    // What clients that connect without credentials may do with this application.
+    bool anonymousRead = false;
+    bool anonymousCommand = false;
+    bool operator==(const ApplicationConfig &o) const
+    {
+        return name == o.name && anonymousRead == o.anonymousRead && anonymousCommand == o.anonymousCommand;
+    }
+};
+
+// Bounds of the embedded event log, per application: the oldest events go first.
+struct RetentionConfig {
+    qint64 maxEvents = 100000;
+    qint64 maxBytes = 64 * 1024 * 1024;
+    // A consumer group without members is forgotten after this long (seconds).
+    qint64 groupIdleSeconds = 24 * 3600;
+};
+
+struct SessionConfig {
+    // Upper bound of a session's expiry interval; 3.1.1 persistent sessions get this.
+    quint32 maxSessionExpirySeconds = 24 * 3600;
+    // Server cap on QoS 1 deliveries in flight per session (the client's Receive Maximum
+    // lowers it further).
+    quint16 maxInflight = 1000;
+    // Largest packet accepted from clients (advertised as v5 Maximum Packet Size).
+    quint32 maxPacketSize = 1024 * 1024;
+    quint16 topicAliasMaximum = 32;
+    // Keep alive for clients that ask for 0 or more than this (advertised as Server Keep Alive).
+    quint16 maxKeepAliveSeconds = 3600;
+    // A session stops pulling events while this many bytes wait in its socket buffer.
+    qint64 socketHighWaterBytes = 512 * 1024;
+};
+
+struct DemoConfig {
+    bool enabled = false;
+    QString application = QStringLiteral("demo");
+    int devices = 3;
+    double rate = 1.0; // events per second per device
+};
+
+struct Config {
+    QString instance = QStringLiteral("drover"); // the CloudEvents `instance` extension
+    QString logLevel = QStringLiteral("info");   // debug, info, warning, error
+    QList<ListenerConfig> listeners{ListenerConfig{}};
+    QList<ApplicationConfig> applications;
+    RetentionConfig retention;
+    SessionConfig session;
+    DemoConfig demo;
+
+    // The application called name, or nullptr.
+    const ApplicationConfig *application(const QString &name) const;
+};
+
+} // namespace drover::config
