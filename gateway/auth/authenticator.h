@@ -1,0 +1,48 @@
+// Checks the credentials a client presents at CONNECT. Asynchronous, because token and
+// API key checks may need the network; the event loop never blocks on them.
+#pragma once
+
+#include "identity.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <functional>
+#include <optional>
+
+namespace drover::auth {
+
+struct Credentials {
+    std::optional<QByteArray> username;
+    std::optional<QByteArray> password;
+    QByteArray clientId;
+    bool passwordOnlyAllowed = false; // MQTT 5 may send a password without a user name
+};
+
+struct AuthVerdict {
+    enum class Status {
+        Accepted,
+        BadCredentials,      // wrong or unverifiable credentials (v5 0x86, 3.1.1 code 4)
+        NotAuthorized,       // who you are is known, but you may not connect (v5 0x87, 3.1.1 code 5)
+        Unavailable,         // the verifier can't be reached (v5 0x88, 3.1.1 code 3)
+    };
+    Status status = Status::Accepted;
+    Identity identity;
+    QString message; // why, for the log and the v5 reason string; never contains a secret
+
+    static AuthVerdict accept(Identity identity) { return {Status::Accepted, std::move(identity), {}}; }
+    static AuthVerdict refuse(Status status, QString message) { return {status, {}, std::move(message)}; }
+};
+
+class Authenticator : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+    // `done` runs on the event loop (possibly before authenticate returns); not at all if
+    // `context` is destroyed first.
+    virtual void authenticate(const Credentials &credentials, QObject *context,
+                              std::function<void(const AuthVerdict &)> done) = 0;
+};
+
+} // namespace drover::auth

@@ -1,0 +1,34 @@
+// A member of an embedded consumer group.
+#pragma once
+
+#include "eventlog.h"
+
+namespace drover::backend {
+
+class ConsumerGroup;
+
+class EmbeddedConsumer : public EventConsumer
+{
+    Q_OBJECT
+public:
+    EmbeddedConsumer(ConsumerGroup *group, quint32 tag);
+    ~EmbeddedConsumer() override;
+
+    int poll(QList<Delivery> &out, int max) override;
+    void acknowledge(const Delivery &delivery) override;
+    void release(const Delivery &delivery) override;
+    QString groupId() const override;
+
+    quint32 tag() const { return m_tag; }
+    bool isWaiting() const { return m_waiting; }
+    // Called by the group when events arrived after this member polled empty.
+    void wake();
+    void reportLost(quint64 count) { Q_EMIT eventsLost(count); }
+
+private:
+    ConsumerGroup *m_group;
+    quint32 m_tag;
+    bool m_waiting = true;
+};
+
+} // namespace drover::backend

@@ -1,0 +1,705 @@
+#include "clientconnection.h"
+
+#include "clientsocket.h"
+#include "session.h"
+#include "sessionstore.h"
+#include "topicscheme.h"
+
+#include "auth/accesspolicy.h"
+#include "auth/authenticator.h"
+#include "mqtt/packetdecoder.h"
+#include "mqtt/packetencoder.h"
+
+#include <QLoggingCategory>
+#include <QUuid>
+
+Q_LOGGING_CATEGORY(lcConnection, "drover.mqtt")
+Q_LOGGING_CATEGORY(lcConnectionVerbose, "drover.mqtt.verbose", QtWarningMsg)
+
+namespace drover::session {
+
+using namespace mqtt;
+using auth::AccessPolicy;
+using auth::AuthVerdict;
+using auth::Permission;
+
+namespace {
+
+constexpr quint32 UnlimitedPacketSize = 268435460; // the largest an MQTT packet can be
+
+template<typename T, typename = void>
+struct HasProperties : std::false_type {};
+template<typename T>
+struct HasProperties<T, std::void_t<decltype(std::declval<T &>().properties)>> : std::true_type {};
+
+QByteArray utf8(const QString &s)
+{
+    return s.toUtf8();
+}
+
+ReasonCode reasonFor(AccessPolicy::Decision decision)
+{
+    return decision == AccessPolicy::Decision::Allowed ? ReasonCode::Success : ReasonCode::NotAuthorized;
+}
+
+QString describeRefusal(AccessPolicy::Decision decision, const QString &application, const char *what)
+{
+    if (decision == AccessPolicy::Decision::UnknownApplication)
+        return QStringLiteral("no application '%1'").arg(application);
+    return QStringLiteral("not authorized to %1 application '%2'").arg(QLatin1String(what), application);
+}
+
+ReasonCode commandReason(const backend::CommandResult &result)
+{
+    using S = backend::CommandResult::Status;
+    switch (result.status) {
+    case S::Accepted:
+        return ReasonCode::Success;
+    case S::UnknownDevice:
+    case S::DeviceDisabled:
+        return ReasonCode::NotAuthorized; // Drogue's code for unknown or disabled devices
+    case S::QueueFull:
+        return ReasonCode::QuotaExceeded;
+    case S::Rejected:
+        return ReasonCode::PayloadFormatInvalid;
+    case S::Unavailable:
+        break;
+    }
+    return ReasonCode::UnspecifiedError;
+}
+
+} // namespace
+
+ClientConnection::ClientConnection(ClientSocket *socket, const ServerContext &context, SessionStore &sessions,
+                                   QObject *parent)
+    : QObject(parent)
+    , m_socket(socket)
+    , m_context(context)
+    , m_sessions(sessions)
+    , m_reader(context.limits.maxPacketSize)
+{
+    m_socket->setParent(this);
+    connect(m_socket, &ClientSocket::readyRead, this, &ClientConnection::onReadyRead);
+    connect(m_socket, &ClientSocket::disconnected, this, &ClientConnection::onSocketDisconnected);
+    connect(m_socket, &ClientSocket::bytesWritten, this, [this] {
+        if (m_session && m_state == State::Connected)
+            m_session->schedulePump();
+    });
+    m_lastActivity.start();
+    // CONNECT must come soon (and the same timer later checks keep alive).
+    connect(&m_keepAliveTimer, &QTimer::timeout, this, &ClientConnection::checkKeepAlive);
+    m_keepAliveTimer.start(m_context.limits.connectTimeoutMs);
+    if (m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &ClientConnection::onReadyRead, Qt::QueuedConnection);
+}
+
+ClientConnection::~ClientConnection()
+{
+    endSession();
+}
+
+QString ClientConnection::describe() const
+{
+    return QStringLiteral("client %1 (%2)")
+        .arg(m_clientId.isEmpty() ? QStringLiteral("<connecting>") : m_clientId, m_socket->peerDescription());
+}
+
+bool ClientConnection::hasRoom() const
+{
+    return m_state == State::Connected
+           && m_socket->bytesToWrite() + m_outbox.size() < m_context.limits.socketHighWaterBytes;
+}
+
+void ClientConnection::flush()
+{
+    if (m_outbox.isEmpty() || m_state == State::Closed)
+        return;
+    m_socket->write(m_outbox);
+    m_outbox.clear();
+}
+
+void ClientConnection::onReadyRead()
+{
+    char buffer[16384];
+    while (m_socket->bytesAvailable() > 0) {
+        const qint64 n = m_socket->read(buffer, sizeof buffer);
+        if (n <= 0)
+            break;
+        m_reader.append(QByteArrayView(buffer, n));
+    }
+    processFrames();
+}
+
+void ClientConnection::processFrames()
+{
+    while (m_state == State::AwaitingConnect || m_state == State::Connected) {
+        if (m_readPausedForAcks)
+            break;
+        Frame frame;
+        DecodeError error;
+        const FrameReader::Result result = m_reader.next(frame, error);
+        if (result == FrameReader::Result::NeedMore)
+            break;
+        if (result == FrameReader::Result::Error) {
+            protocolViolation(error);
+            break;
+        }
+        m_lastActivity.restart();
+        Packet packet;
+        if (!PacketDecoder::decode(frame, m_version, packet, error)) {
+            protocolViolation(error);
+            break;
+        }
+        qCDebug(lcConnectionVerbose).noquote() << describe() << "sent" << packetTypeName(frame.type);
+        dispatch(packet);
+    }
+    flush();
+}
+
+void ClientConnection::protocolViolation(const DecodeError &error)
+{
+    qCWarning(lcConnection).noquote() << describe() << "sent a bad packet, closing:"
+                                      << QString::fromUtf8(error.message) << QStringLiteral("(%1)").arg(QLatin1String(reasonCodeName(error.reasonCode)));
+    if (m_state == State::AwaitingConnect && error.reasonCode == ReasonCode::UnsupportedProtocolVersion) {
+        // MQTT-3.1.2-2: answer an unknown protocol level with "unacceptable protocol version",
+        // in the 3.1.1 form every client version can read.
+        m_outbox.append(PacketEncoder::encode(ConnackPacket{false, ReasonCode::UnsupportedProtocolVersion, {}},
+                                              ProtocolVersion::V311));
+        m_state = State::Closing;
+        flush();
+        m_socket->close();
+        return;
+    }
+    disconnectClient(error.reasonCode, QString::fromUtf8(error.message));
+}
+
+void ClientConnection::disconnectClient(ReasonCode reasonCode, const QString &reason)
+{
+    if (m_state == State::Closing || m_state == State::Closed)
+        return;
+    if (m_version == ProtocolVersion::V5 && m_state == State::Connected) {
+        DisconnectPacket disconnect{reasonCode, {}};
+        if (!reason.isEmpty())
+            disconnect.properties.setBytes(Properties::ReasonString, utf8(reason));
+        sendPacket(disconnect);
+    }
+    m_state = State::Closing;
+    flush();
+    m_socket->close();
+}
+
+void ClientConnection::dispatch(Packet &packet)
+{
+    if (m_state == State::AwaitingConnect) {
+        if (auto *connectPacket = std::get_if<ConnectPacket>(&packet))
+            return handleConnect(*connectPacket);
+        // MQTT-3.1.0-1: the first packet must be CONNECT.
+        qCWarning(lcConnection).noquote() << describe() << "sent" << packetTypeName(packetTypeOf(packet))
+                                          << "before CONNECT, closing";
+        m_state = State::Closing;
+        m_socket->abort();
+        return;
+    }
+    switch (packetTypeOf(packet)) {
+    case PacketType::Publish:
+        return handlePublish(std::get<PublishPacket>(packet));
+    case PacketType::Puback:
+        return handlePuback(std::get<PubAckPacket>(packet));
+    case PacketType::Pubrel:
+        return handlePubrel(std::get<PubAckPacket>(packet));
+    case PacketType::Subscribe:
+        return handleSubscribe(std::get<SubscribePacket>(packet));
+    case PacketType::Unsubscribe:
+        return handleUnsubscribe(std::get<UnsubscribePacket>(packet));
+    case PacketType::Pingreq:
+        return handlePingreq();
+    case PacketType::Disconnect:
+        return handleDisconnect(std::get<DisconnectPacket>(packet));
+    case PacketType::Connect:
+        // MQTT-3.1.0-2: a second CONNECT is a protocol error.
+        return disconnectClient(ReasonCode::ProtocolError, QStringLiteral("second CONNECT on one connection"));
+    case PacketType::Pubrec:
+    case PacketType::Pubcomp:
+        // We never send QoS 2, so the client has nothing to acknowledge this way.
+        return disconnectClient(ReasonCode::ProtocolError, QStringLiteral("%1 for a QoS 2 message never sent")
+                                                               .arg(QLatin1String(packetTypeName(packetTypeOf(packet)))));
+    case PacketType::Auth:
+        return disconnectClient(ReasonCode::ProtocolError,
+                                QStringLiteral("AUTH without an authentication method agreed at CONNECT"));
+    case PacketType::Connack:
+    case PacketType::Suback:
+    case PacketType::Unsuback:
+    case PacketType::Pingresp:
+        return disconnectClient(ReasonCode::ProtocolError, QStringLiteral("%1 is sent by servers, not clients")
+                                                               .arg(QLatin1String(packetTypeName(packetTypeOf(packet)))));
+    }
+}
+
+// ---------------------------------------------------------------- CONNECT
+
+void ClientConnection::handleConnect(ConnectPacket &packet)
+{
+    m_version = packet.version;
+    m_clientId = QString::fromUtf8(packet.clientId);
+
+    if (packet.clientId.isEmpty() && !packet.cleanStart && m_version == ProtocolVersion::V311)
+        return refuseConnect(ReasonCode::ClientIdentifierNotValid,
+                             QStringLiteral("an empty client id needs a clean session")); // MQTT-3.1.3-8
+    if (packet.properties.has(Properties::AuthenticationMethod))
+        return refuseConnect(ReasonCode::BadAuthenticationMethod,
+                             QStringLiteral("enhanced authentication is not supported; send the token as "
+                                            "user name or password"));
+    if (m_version == ProtocolVersion::V5) {
+        m_sendWindow = int(packet.properties.integer(Properties::ReceiveMaximum, 65535));
+        m_peerMaximumPacketSize = packet.properties.integer(Properties::MaximumPacketSize, UnlimitedPacketSize);
+    } else {
+        m_sendWindow = 65535;
+    }
+    // Below 65535 so that a free packet id always exists.
+    m_sendWindow = std::min({m_sendWindow, int(m_context.limits.maxInflight), 65000});
+
+    if (packet.will) {
+        const Will &will = *packet.will;
+        if (will.retain && m_version == ProtocolVersion::V5)
+            return refuseConnect(ReasonCode::RetainNotSupported, QStringLiteral("retained wills are not supported"));
+        const auto topic = TopicScheme::parseCommandTopic(will.topic);
+        if (!topic)
+            return refuseConnect(ReasonCode::TopicNameInvalid,
+                                 QStringLiteral("a will can only be a command: "
+                                                "command/<application>/<device>/<command>"));
+        m_will = backend::Command{topic->application, topic->device, topic->command, will.payload,
+                                  will.properties.contentType(), QString()};
+        m_willDelay = will.properties.integer(Properties::WillDelayInterval, 0);
+    }
+
+    m_keepAlive = packet.keepAlive;
+    m_connect = std::move(packet);
+    m_state = State::Authenticating;
+    m_socket->setReadPaused(true); // nothing else is processed until we know who this is
+
+    auth::Credentials credentials;
+    credentials.username = m_connect->username;
+    credentials.password = m_connect->password;
+    credentials.clientId = m_connect->clientId;
+    credentials.passwordOnlyAllowed = m_version == ProtocolVersion::V5;
+    m_context.authenticator->authenticate(credentials, this,
+                                          [this](const AuthVerdict &verdict) { onAuthenticated(verdict); });
+}
+
+void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
+{
+    if (m_state != State::Authenticating)
+        return;
+    ConnectPacket packet = *std::exchange(m_connect, std::nullopt);
+    switch (verdict.status) {
+    case AuthVerdict::Status::Accepted:
+        break;
+    case AuthVerdict::Status::BadCredentials:
+        return refuseConnect(ReasonCode::BadUserNameOrPassword, verdict.message);
+    case AuthVerdict::Status::NotAuthorized:
+        return refuseConnect(ReasonCode::NotAuthorized, verdict.message);
+    case AuthVerdict::Status::Unavailable:
+        return refuseConnect(ReasonCode::ServerUnavailable, verdict.message);
+    }
+    m_identity = verdict.identity;
+
+    if (m_will) {
+        const auto decision = m_context.policy->check(m_identity, m_will->application, Permission::Command);
+        if (decision != AccessPolicy::Decision::Allowed)
+            return refuseConnect(ReasonCode::NotAuthorized,
+                                 QStringLiteral("will: ") + describeRefusal(decision, m_will->application, "command"));
+    }
+
+    Properties connackProperties;
+    if (m_clientId.isEmpty()) {
+        m_clientId = QStringLiteral("drover-") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+        if (m_version == ProtocolVersion::V5)
+            connackProperties.setBytes(Properties::AssignedClientIdentifier, utf8(m_clientId));
+    }
+    if (m_will)
+        m_will->sender = m_clientId;
+
+    // Session expiry: v5 asks for it; a 3.1.1 persistent session gets the server maximum.
+    quint32 expiry = 0;
+    if (m_version == ProtocolVersion::V5)
+        expiry = packet.properties.integer(Properties::SessionExpiryInterval, 0);
+    else if (!packet.cleanStart)
+        expiry = m_context.limits.maxSessionExpirySeconds;
+    if (expiry > m_context.limits.maxSessionExpirySeconds) {
+        expiry = m_context.limits.maxSessionExpirySeconds;
+        connackProperties.setInteger(Properties::SessionExpiryInterval, expiry);
+    }
+    m_sessionExpiryWasZero = expiry == 0;
+
+    // Keep alive: v5 clients that ask for none or too long get the server's (Server Keep Alive).
+    if (m_version == ProtocolVersion::V5
+        && (m_keepAlive == 0 || m_keepAlive > m_context.limits.maxKeepAliveSeconds)) {
+        m_keepAlive = m_context.limits.maxKeepAliveSeconds;
+        connackProperties.setInteger(Properties::ServerKeepAlive, m_keepAlive);
+    }
+
+    const SessionStore::Claim claim = m_sessions.claim(m_clientId, packet.cleanStart);
+    m_session = claim.session;
+    m_session->setExpiryInterval(expiry);
+
+    if (m_version == ProtocolVersion::V5) {
+        connackProperties.setInteger(Properties::ReceiveMaximum, m_context.limits.receiveMaximum);
+        connackProperties.setInteger(Properties::MaximumPacketSize, m_context.limits.maxPacketSize);
+        connackProperties.setInteger(Properties::TopicAliasMaximum, m_context.limits.topicAliasMaximum);
+        connackProperties.setInteger(Properties::RetainAvailable, 0);
+        connackProperties.setInteger(Properties::WildcardSubscriptionAvailable, 1);
+        connackProperties.setInteger(Properties::SubscriptionIdentifierAvailable, 1);
+        connackProperties.setInteger(Properties::SharedSubscriptionAvailable, 1);
+    }
+    sendPacket(ConnackPacket{claim.present, ReasonCode::Success, connackProperties});
+    m_state = State::Connected;
+    qCInfo(lcConnection).noquote() << describe() << "connected as" << m_identity.displayName()
+                                   << QStringLiteral("(MQTT %1, %2 session, keep alive %3 s)")
+                                          .arg(m_version == ProtocolVersion::V5 ? QStringLiteral("5")
+                                                                                : QStringLiteral("3.1.1"),
+                                               claim.present ? QStringLiteral("resumed") : QStringLiteral("new"))
+                                          .arg(m_keepAlive);
+
+    m_keepAliveTimer.stop();
+    if (m_keepAlive > 0)
+        m_keepAliveTimer.start(std::max(500, m_keepAlive * 1000 / 2));
+    m_session->attach(this);
+    m_socket->setReadPaused(false);
+    processFrames(); // anything the client sent after CONNECT
+}
+
+void ClientConnection::refuseConnect(ReasonCode reasonCode, const QString &reason)
+{
+    qCWarning(lcConnection).noquote() << describe() << "refused at CONNECT:" << reason
+                                      << QStringLiteral("(%1)").arg(QLatin1String(reasonCodeName(reasonCode)));
+    ConnackPacket connack{false, reasonCode, {}};
+    if (m_version == ProtocolVersion::V5 && !reason.isEmpty())
+        connack.properties.setBytes(Properties::ReasonString, utf8(reason));
+    sendPacket(connack);
+    m_will.reset();
+    m_state = State::Closing;
+    flush();
+    m_socket->close();
+}
+
+// ---------------------------------------------------------------- PUBLISH (commands)
+
+void ClientConnection::handlePublish(PublishPacket &packet)
+{
+    if (m_version == ProtocolVersion::V5) {
+        if (packet.properties.has(Properties::TopicAlias)) {
+            const quint32 alias = packet.properties.integer(Properties::TopicAlias);
+            if (alias == 0 || alias > m_context.limits.topicAliasMaximum) // MQTT-3.3.2-9, MQTT-3.3.2-10
+                return disconnectClient(ReasonCode::TopicAliasInvalid,
+                                        QStringLiteral("topic alias %1 is outside 1..%2")
+                                            .arg(alias)
+                                            .arg(m_context.limits.topicAliasMaximum));
+            if (!packet.topic.isEmpty()) {
+                m_topicAliases.insert(quint16(alias), packet.topic);
+            } else {
+                const auto it = m_topicAliases.constFind(quint16(alias));
+                if (it == m_topicAliases.cend())
+                    return disconnectClient(ReasonCode::ProtocolError,
+                                            QStringLiteral("topic alias %1 was never set").arg(alias));
+                packet.topic = *it;
+            }
+        }
+        if (packet.retain) // we advertise Retain Available = 0 (MQTT-3.3.1-?; spec 3.2.2.3.5)
+            return disconnectClient(ReasonCode::RetainNotSupported, QStringLiteral("retained messages are not supported"));
+    }
+
+    if (packet.qos == QoS::ExactlyOnce && m_awaitingRelease.contains(packet.packetId)) {
+        // A resent QoS 2 PUBLISH whose command was already taken: acknowledge again, send nothing.
+        sendPacket(PubAckPacket{PacketType::Pubrec, packet.packetId, ReasonCode::Success, {}});
+        return;
+    }
+    if (packet.qos != QoS::AtMostOnce && m_pendingAcks.size() >= m_context.limits.receiveMaximum) {
+        if (m_version == ProtocolVersion::V5) // MQTT-3.3.4-7
+            return disconnectClient(ReasonCode::ReceiveMaximumExceeded,
+                                    QStringLiteral("more than %1 unacknowledged QoS 1/2 messages")
+                                        .arg(m_context.limits.receiveMaximum));
+    }
+
+    const auto topic = TopicScheme::parseCommandTopic(packet.topic);
+    if (!topic)
+        return refusePublish(packet, ReasonCode::TopicNameInvalid,
+                             QStringLiteral("'%1' is not a command topic: publish to "
+                                            "command/<application>/<device>/<command>")
+                                 .arg(QString::fromUtf8(packet.topic)));
+    const auto decision = m_context.policy->check(m_identity, topic->application, Permission::Command);
+    if (decision != AccessPolicy::Decision::Allowed)
+        return refusePublish(packet, reasonFor(decision), describeRefusal(decision, topic->application, "command"));
+
+    backend::Command command{topic->application, topic->device,   topic->command,
+                             packet.payload,     packet.properties.contentType(), m_clientId};
+    if (packet.qos == QoS::AtMostOnce) {
+        m_context.commands->send(command, this, [this, command](const backend::CommandResult &result) {
+            if (!result.accepted())
+                qCWarning(lcConnection).noquote() << describe() << "QoS 0 command" << command.name << "for"
+                                                  << command.application + QLatin1Char('/') + command.device
+                                                  << "refused:" << result.message;
+        });
+        return;
+    }
+    const quint64 sequence = m_ackSequenceBase + m_pendingAcks.size();
+    m_pendingAcks.push_back(PendingAck{packet.packetId, packet.qos, false, ReasonCode::Success, {}});
+    if (m_version == ProtocolVersion::V311 && m_pendingAcks.size() >= m_context.limits.receiveMaximum)
+        m_readPausedForAcks = true; // 3.1.1 has no Receive Maximum: stop reading instead
+    m_context.commands->send(command, this, [this, sequence](const backend::CommandResult &result) {
+        completeAck(sequence, commandReason(result), result.message);
+    });
+}
+
+void ClientConnection::refusePublish(const PublishPacket &packet, ReasonCode reasonCode, const QString &reason)
+{
+    qCWarning(lcConnection).noquote() << describe() << "refused PUBLISH:" << reason;
+    if (m_version == ProtocolVersion::V5 && packet.qos != QoS::AtMostOnce) {
+        const quint64 sequence = m_ackSequenceBase + m_pendingAcks.size();
+        m_pendingAcks.push_back(PendingAck{packet.packetId, packet.qos, false, ReasonCode::Success, {}});
+        completeAck(sequence, reasonCode, reason);
+        return;
+    }
+    // QoS 0, or 3.1.1 which has no negative acknowledgement: the only honest answer is to close.
+    disconnectClient(reasonCode, reason);
+}
+
+void ClientConnection::completeAck(quint64 sequence, ReasonCode reasonCode, const QString &reason)
+{
+    if (m_state != State::Connected || sequence < m_ackSequenceBase)
+        return;
+    PendingAck &ack = m_pendingAcks[sequence - m_ackSequenceBase];
+    ack.done = true;
+    ack.reasonCode = reasonCode;
+    ack.reason = reason;
+    sendPendingAcks();
+    flush();
+}
+
+void ClientConnection::sendPendingAcks()
+{
+    // Acknowledge in the order the PUBLISH packets arrived, whatever order the sink answered in.
+    while (!m_pendingAcks.empty() && m_pendingAcks.front().done && m_state == State::Connected) {
+        const PendingAck ack = std::move(m_pendingAcks.front());
+        m_pendingAcks.pop_front();
+        ++m_ackSequenceBase;
+        if (isError(ack.reasonCode)) {
+            qCWarning(lcConnection).noquote() << describe() << "command refused:" << ack.reason;
+            if (m_version == ProtocolVersion::V311) {
+                disconnectClient(ack.reasonCode, ack.reason); // no negative PUBACK in 3.1.1
+                return;
+            }
+        }
+        PubAckPacket reply{ack.qos == QoS::AtLeastOnce ? PacketType::Puback : PacketType::Pubrec, ack.packetId,
+                           ack.reasonCode, {}};
+        if (!ack.reason.isEmpty() && isError(ack.reasonCode))
+            reply.properties.setBytes(Properties::ReasonString, utf8(ack.reason));
+        if (ack.qos == QoS::ExactlyOnce && !isError(ack.reasonCode))
+            m_awaitingRelease.insert(ack.packetId);
+        sendPacket(reply);
+    }
+    if (m_readPausedForAcks && m_pendingAcks.size() < m_context.limits.receiveMaximum) {
+        m_readPausedForAcks = false;
+        QMetaObject::invokeMethod(this, &ClientConnection::processFrames, Qt::QueuedConnection);
+    }
+}
+
+void ClientConnection::handlePubrel(const PubAckPacket &packet)
+{
+    const bool known = m_awaitingRelease.remove(packet.packetId);
+    sendPacket(PubAckPacket{PacketType::Pubcomp, packet.packetId,
+                            known ? ReasonCode::Success : ReasonCode::PacketIdentifierNotFound, {}});
+}
+
+void ClientConnection::handlePuback(const PubAckPacket &packet)
+{
+    if (m_session)
+        m_session->acknowledge(packet.packetId);
+}
+
+// ---------------------------------------------------------------- SUBSCRIBE
+
+void ClientConnection::handleSubscribe(const SubscribePacket &packet)
+{
+    SubscriptionOptions options;
+    QString optionError;
+    if (m_version == ProtocolVersion::V5) {
+        const QByteArray mode = packet.properties.userProperty("content-mode");
+        if (mode.isNull() || mode == "structured")
+            options.mode = cloudevents::ContentMode::Structured;
+        else if (mode == "binary")
+            options.mode = cloudevents::ContentMode::Binary;
+        else
+            optionError = QStringLiteral("unknown content-mode '%1': use structured or binary")
+                              .arg(QString::fromUtf8(mode));
+
+        const QByteArray start = packet.properties.userProperty("start");
+        if (start.isNull() || start == "latest") {
+            options.start.kind = backend::StartPosition::Kind::Latest;
+        } else if (start == "earliest") {
+            options.start.kind = backend::StartPosition::Kind::Earliest;
+        } else {
+            const QDateTime time = QDateTime::fromString(QString::fromUtf8(start), Qt::ISODateWithMs);
+            if (time.isValid() && time.timeSpec() != Qt::LocalTime) {
+                options.start = {backend::StartPosition::Kind::Time, time.toUTC()};
+            } else {
+                optionError = QStringLiteral("start must be earliest, latest or an RFC 3339 time with a zone, "
+                                             "not '%1'")
+                                  .arg(QString::fromUtf8(start));
+            }
+        }
+        const QList<quint32> &ids = packet.properties.subscriptionIdentifiers();
+        options.subscriptionId = ids.isEmpty() ? 0 : ids.first();
+    }
+
+    SubackPacket suback{packet.packetId, {}, {}};
+    QStringList refusals;
+    for (const SubscriptionRequest &request : packet.subscriptions) {
+        if (!optionError.isEmpty()) {
+            suback.reasonCodes.append(ReasonCode::ImplementationSpecificError);
+            continue;
+        }
+        auto parsed = TopicScheme::parseFilter(request.filter);
+        if (auto *refusal = std::get_if<FilterRefusal>(&parsed)) {
+            suback.reasonCodes.append(refusal->reasonCode);
+            refusals.append(refusal->message);
+            continue;
+        }
+        const EventFilter &filter = std::get<EventFilter>(parsed);
+        if (!filter.sharedGroup.isEmpty() && request.noLocal) // MQTT-3.8.3-4
+            return disconnectClient(ReasonCode::ProtocolError,
+                                    QStringLiteral("No Local on a shared subscription"));
+        const auto decision = m_context.policy->check(m_identity, filter.application, Permission::Read);
+        if (decision != AccessPolicy::Decision::Allowed) {
+            suback.reasonCodes.append(ReasonCode::NotAuthorized);
+            refusals.append(describeRefusal(decision, filter.application, "read"));
+            continue;
+        }
+        options.qos = request.maximumQoS == QoS::AtMostOnce ? QoS::AtMostOnce : QoS::AtLeastOnce;
+        m_session->subscribe(filter, options);
+        suback.reasonCodes.append(options.qos == QoS::AtMostOnce ? ReasonCode::Success : ReasonCode::GrantedQoS1);
+    }
+    if (!optionError.isEmpty())
+        refusals.prepend(optionError);
+    if (!refusals.isEmpty()) {
+        qCWarning(lcConnection).noquote() << describe() << "refused subscription:" << refusals.join(QStringLiteral("; "));
+        if (m_version == ProtocolVersion::V5)
+            suback.properties.setBytes(Properties::ReasonString, utf8(refusals.join(QStringLiteral("; "))));
+    }
+    sendPacket(suback);
+}
+
+void ClientConnection::handleUnsubscribe(const UnsubscribePacket &packet)
+{
+    UnsubackPacket unsuback{packet.packetId, {}, {}};
+    for (const QByteArray &filter : packet.filters)
+        unsuback.reasonCodes.append(m_session->unsubscribe(filter) ? ReasonCode::Success
+                                                                   : ReasonCode::NoSubscriptionExisted);
+    sendPacket(unsuback);
+}
+
+// ---------------------------------------------------------------- keep alive and the end
+
+void ClientConnection::handlePingreq()
+{
+    sendPacket(PingrespPacket{});
+}
+
+void ClientConnection::checkKeepAlive()
+{
+    if (m_state == State::AwaitingConnect || m_state == State::Authenticating) {
+        qCWarning(lcConnection).noquote() << describe() << "sent no CONNECT in time, closing";
+        m_state = State::Closing;
+        m_socket->abort();
+        return;
+    }
+    // MQTT-3.1.2-22: one and a half keep-alive periods without a packet end the connection.
+    if (m_state == State::Connected && m_keepAlive > 0 && m_lastActivity.elapsed() > qint64(m_keepAlive) * 1500) {
+        qCInfo(lcConnection).noquote() << describe() << "keep alive expired";
+        disconnectClient(ReasonCode::KeepAliveTimeout, QStringLiteral("keep alive timeout"));
+        m_socket->abort();
+    }
+}
+
+void ClientConnection::handleDisconnect(const DisconnectPacket &packet)
+{
+    if (m_version == ProtocolVersion::V5) {
+        if (packet.properties.has(Properties::SessionExpiryInterval)) {
+            const quint32 expiry = packet.properties.integer(Properties::SessionExpiryInterval);
+            if (m_sessionExpiryWasZero && expiry != 0) // MQTT-3.14.2-2
+                return disconnectClient(ReasonCode::ProtocolError,
+                                        QStringLiteral("session expiry set at DISCONNECT after 0 at CONNECT"));
+            if (m_session)
+                m_session->setExpiryInterval(std::min(expiry, m_context.limits.maxSessionExpirySeconds));
+        }
+        if (packet.reasonCode == ReasonCode::DisconnectWithWill)
+            publishWill();
+    }
+    m_will.reset(); // MQTT-3.1.2-10: a normal DISCONNECT discards the will
+    qCInfo(lcConnection).noquote() << describe() << "disconnected";
+    m_state = State::Closing;
+    m_socket->close();
+}
+
+void ClientConnection::takeOver()
+{
+    qCInfo(lcConnection).noquote() << describe() << "taken over by a new connection with the same client id";
+    m_session = nullptr; // the session moves on; it is not ours to detach
+    publishWill();
+    disconnectClient(ReasonCode::SessionTakenOver, QStringLiteral("another connection took over this client id"));
+}
+
+void ClientConnection::publishWill()
+{
+    if (!m_will)
+        return;
+    const backend::Command will = *std::exchange(m_will, std::nullopt);
+    if (m_willDelay > 0 && m_session && m_session->expiryInterval() > 0) {
+        m_session->setDelayedWill(will, m_willDelay);
+        return;
+    }
+    qCInfo(lcConnection).noquote() << describe() << "sends its will:" << will.name << "to"
+                                   << will.application + QLatin1Char('/') + will.device;
+    m_context.commands->send(will, this, [](const backend::CommandResult &) {});
+}
+
+void ClientConnection::onSocketDisconnected()
+{
+    if (m_state == State::Closed)
+        return;
+    if (m_state == State::Connected)
+        qCInfo(lcConnection).noquote() << describe() << "connection lost";
+    publishWill(); // still set only if the client did not send a normal DISCONNECT
+    m_state = State::Closed;
+    endSession();
+    Q_EMIT finished(this);
+}
+
+void ClientConnection::endSession()
+{
+    if (Session *session = m_session.data()) {
+        m_session = nullptr;
+        session->detach();
+    }
+}
+
+void ClientConnection::sendPacket(const Packet &packet)
+{
+    if (m_state == State::Closing || m_state == State::Closed)
+        return;
+    if (PacketEncoder::encodedSize(packet, m_version) > m_peerMaximumPacketSize) {
+        // MQTT-3.1.2-25 family: drop the reason string and user properties rather than the packet.
+        Packet trimmed = packet;
+        std::visit(
+            [](auto &p) {
+                if constexpr (HasProperties<std::decay_t<decltype(p)>>::value) {
+                    p.properties.clear(Properties::ReasonString);
+                }
+            },
+            trimmed);
+        PacketEncoder::append(m_outbox, trimmed, m_version);
+        return;
+    }
+    PacketEncoder::append(m_outbox, packet, m_version);
+}
+
+} // namespace drover::session

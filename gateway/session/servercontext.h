@@ -1,0 +1,28 @@
+// The services every session of an MqttServer uses. Owned by the gateway, outliving the server.
+#pragma once
+
+#include "serverlimits.h"
+
+#include <QString>
+
+namespace drover::backend {
+class EventLog;
+class CommandSink;
+} // namespace drover::backend
+namespace drover::auth {
+class Authenticator;
+class AccessPolicy;
+} // namespace drover::auth
+
+namespace drover::session {
+
+struct ServerContext {
+    backend::EventLog *events = nullptr;
+    backend::CommandSink *commands = nullptr;
+    auth::Authenticator *authenticator = nullptr;
+    const auth::AccessPolicy *policy = nullptr;
+    ServerLimits limits;
+    QString name = QStringLiteral("mqtt"); // for log lines: which listener family this is
+};
+
+} // namespace drover::session

@@ -1,0 +1,254 @@
+#include "session.h"
+
+#include "clientconnection.h"
+
+#include "mqtt/packetencoder.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcSession, "drover.session")
+
+namespace drover::session {
+
+using mqtt::PacketEncoder;
+using mqtt::QoS;
+
+namespace {
+// QTimer counts int milliseconds (24.8 days); longer intervals end at that bound.
+std::chrono::milliseconds timerInterval(quint32 seconds)
+{
+    return std::chrono::milliseconds(std::min<qint64>(qint64(seconds) * 1000, std::numeric_limits<int>::max()));
+}
+} // namespace
+
+Session::Session(QString clientId, const ServerContext &context, QObject *parent)
+    : QObject(parent)
+    , m_clientId(std::move(clientId))
+    , m_context(context)
+{
+    m_expiryTimer.setSingleShot(true);
+    connect(&m_expiryTimer, &QTimer::timeout, this, [this] {
+        sendDelayedWill(); // a will is due at the latest when its session ends
+        Q_EMIT expired(this);
+    });
+    m_willTimer.setSingleShot(true);
+    connect(&m_willTimer, &QTimer::timeout, this, &Session::sendDelayedWill);
+}
+
+Session::~Session()
+{
+    releaseInflight(nullptr);
+}
+
+void Session::attach(ClientConnection *connection)
+{
+    m_expiryTimer.stop();
+    m_willTimer.stop();
+    m_delayedWill.reset(); // resumed in time: the will is not sent (MQTT-3.1.3-9)
+    m_connection = connection;
+    for (auto &stream : m_streams)
+        openConsumer(*stream);
+    schedulePump();
+}
+
+void Session::suspend()
+{
+    releaseInflight(nullptr);
+    for (auto &stream : m_streams)
+        stream->closeConsumer();
+    m_connection = nullptr;
+}
+
+void Session::detach()
+{
+    suspend();
+    if (m_expiryInterval == 0) {
+        sendDelayedWill();
+        Q_EMIT expired(this);
+        return;
+    }
+    m_expiryTimer.start(timerInterval(m_expiryInterval));
+}
+
+void Session::subscribe(const EventFilter &filter, const SubscriptionOptions &options)
+{
+    for (auto &stream : m_streams) {
+        if (stream->filter().filter == filter.filter) {
+            // MQTT-3.8.4-3: replaces the subscription; the group position is kept.
+            stream->setOptions(options);
+            schedulePump();
+            return;
+        }
+    }
+    auto stream = std::make_unique<EventStream>(filter, options, filter.groupId(m_clientId));
+    if (m_connection)
+        openConsumer(*stream);
+    qCDebug(lcSession).nospace() << "client " << m_clientId << " subscribed to " << filter.filter << " in group "
+                                 << stream->groupId();
+    m_streams.push_back(std::move(stream));
+    schedulePump();
+}
+
+bool Session::unsubscribe(const QByteArray &filter)
+{
+    for (auto it = m_streams.begin(); it != m_streams.end(); ++it) {
+        if ((*it)->filter().filter == filter) {
+            releaseInflight(it->get());
+            m_streams.erase(it);
+            return true;
+        }
+    }
+    return false;
+}
+
+void Session::acknowledge(quint16 packetId)
+{
+    const auto it = m_inflight.find(packetId);
+    if (it == m_inflight.end())
+        return; // e.g. acknowledged after an unsubscribe released it; nothing to do
+    if (backend::EventConsumer *consumer = it->stream->consumer())
+        consumer->acknowledge(it->delivery);
+    m_inflight.erase(it);
+    schedulePump();
+}
+
+void Session::setDelayedWill(const backend::Command &command, quint32 delaySeconds)
+{
+    m_delayedWill = command;
+    m_willTimer.start(timerInterval(delaySeconds));
+}
+
+void Session::sendDelayedWill()
+{
+    m_willTimer.stop();
+    if (!m_delayedWill)
+        return;
+    const backend::Command command = *std::exchange(m_delayedWill, std::nullopt);
+    m_context.commands->send(command, this, [command](const backend::CommandResult &result) {
+        if (!result.accepted())
+            qCWarning(lcSession).noquote() << "will of" << command.sender << "for device" << command.device
+                                           << "refused:" << result.message;
+    });
+}
+
+void Session::schedulePump()
+{
+    if (m_pumpScheduled || !m_connection)
+        return;
+    m_pumpScheduled = true;
+    QMetaObject::invokeMethod(this, &Session::pump, Qt::QueuedConnection);
+}
+
+void Session::openConsumer(EventStream &stream)
+{
+    stream.setConsumer(m_context.events->subscribe(stream.filter().application, stream.groupId(),
+                                                   stream.options().start));
+    connect(stream.consumer(), &backend::EventConsumer::eventsAvailable, this, &Session::schedulePump);
+    connect(stream.consumer(), &backend::EventConsumer::eventsLost, this, [this, &stream](quint64 count) {
+        qCWarning(lcSession).nospace() << "client " << m_clientId << " missed " << count << " events of "
+                                       << stream.filter().filter << ": they expired before it read them";
+    });
+}
+
+void Session::pump()
+{
+    m_pumpScheduled = false;
+    ClientConnection *connection = m_connection;
+    if (!connection || m_streams.empty())
+        return;
+    const int window = connection->sendWindow();
+    const int batch = m_context.limits.pollBatch;
+    // Pull in rounds over all subscriptions while the connection has room; stop when a
+    // round yields nothing (consumers will signal) or the socket or window is full
+    // (PUBACK and bytesWritten schedule the next pump).
+    bool progress = true;
+    while (progress && connection->hasRoom()) {
+        progress = false;
+        const size_t count = m_streams.size();
+        for (size_t i = 0; i < count && connection->hasRoom(); ++i) {
+            EventStream &stream = *m_streams[(m_nextStream + i) % count];
+            backend::EventConsumer *consumer = stream.consumer();
+            if (!consumer)
+                continue;
+            int max = batch;
+            if (stream.options().qos != QoS::AtMostOnce) {
+                max = std::min(max, window - int(m_inflight.size()));
+                if (max <= 0)
+                    continue;
+            }
+            m_batch.clear();
+            if (consumer->poll(m_batch, max) == 0)
+                continue;
+            progress = true;
+            for (backend::Delivery &delivery : m_batch)
+                deliver(stream, delivery);
+        }
+        m_nextStream = (m_nextStream + 1) % count;
+    }
+    m_batch.clear(); // don't keep events alive in the scratch list
+    connection->flush();
+}
+
+void Session::deliver(EventStream &stream, backend::Delivery &delivery)
+{
+    const cloudevents::CloudEvent &event = delivery.event->event();
+    backend::EventConsumer *consumer = stream.consumer();
+    if (stream.filter().narrow && !stream.filter().matches(event)) {
+        consumer->acknowledge(delivery); // not for this filter: consumed without sending
+        return;
+    }
+    ClientConnection *connection = m_connection;
+    const mqtt::ProtocolVersion version = connection->version();
+    const auto mode =
+        version == mqtt::ProtocolVersion::V5 ? stream.options().mode : cloudevents::ContentMode::Structured;
+    const QByteArray &payload = delivery.event->payload(mode);
+    const QByteArray &properties = delivery.event->propertyBlock(mode);
+
+    PacketEncoder::PublishHead head;
+    head.topic = stream.topicFor(event);
+    head.qos = stream.options().qos;
+    head.subscriptionId = stream.options().subscriptionId;
+    if (head.qos != QoS::AtMostOnce)
+        head.packetId = allocatePacketId();
+
+    if (PacketEncoder::publishSize(version, head, properties, payload) > connection->peerMaximumPacketSize()) {
+        // MQTT-3.1.2-24: never send a packet over the client's Maximum Packet Size; the
+        // event is dropped for this subscriber only.
+        if (!stream.oversizeReported) {
+            stream.oversizeReported = true;
+            qCWarning(lcSession).nospace() << "client " << m_clientId << " skips events of " << stream.filter().filter
+                                           << " larger than its Maximum Packet Size "
+                                           << connection->peerMaximumPacketSize();
+        }
+        consumer->acknowledge(delivery);
+        return;
+    }
+    PacketEncoder::appendPublish(connection->outbox(), version, head, properties, payload);
+    if (head.qos == QoS::AtMostOnce)
+        consumer->acknowledge(delivery);
+    else
+        m_inflight.insert(head.packetId, InFlight{&stream, std::move(delivery)});
+}
+
+quint16 Session::allocatePacketId()
+{
+    // The send window is below 65535, so a free id is always found.
+    while (m_nextPacketId == 0 || m_inflight.contains(m_nextPacketId))
+        ++m_nextPacketId;
+    return m_nextPacketId++;
+}
+
+void Session::releaseInflight(EventStream *onlyStream)
+{
+    for (auto it = m_inflight.begin(); it != m_inflight.end();) {
+        if (onlyStream && it->stream != onlyStream) {
+            ++it;
+            continue;
+        }
+        if (backend::EventConsumer *consumer = it->stream->consumer())
+            consumer->release(it->delivery);
+        it = m_inflight.erase(it);
+    }
+}
+
+} // namespace drover::session

@@ -1,0 +1,92 @@
+// An MQTT session: what outlives a single network connection (subscriptions, expiry) and
+// the delivery pump that pulls events from the consumers while the connection has room.
+#pragma once
+
+#include "eventstream.h"
+#include "servercontext.h"
+
+#include "backend/commandsink.h"
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace drover::session {
+
+class ClientConnection;
+
+class Session : public QObject
+{
+    Q_OBJECT
+public:
+    Session(QString clientId, const ServerContext &context, QObject *parent = nullptr);
+    ~Session() override;
+
+    const QString &clientId() const { return m_clientId; }
+    ClientConnection *connection() const { return m_connection; }
+
+    // Session Expiry Interval in seconds: 0 ends the session with its connection.
+    quint32 expiryInterval() const { return m_expiryInterval; }
+    void setExpiryInterval(quint32 seconds) { m_expiryInterval = seconds; }
+
+    // Binds the session to a connection: consumers rejoin their groups (resuming from the
+    // committed positions) and delivery starts.
+    void attach(ClientConnection *connection);
+    // Unbinds it: deliveries still in flight go back to their groups, consumers leave.
+    // Emits expired() right away when the expiry interval is 0, else after it.
+    void detach();
+    // Unbinds it as detach() does, but without starting the expiry: another connection is
+    // about to take the session over.
+    void suspend();
+
+    // Adds or updates a subscription (the same filter again only changes its options).
+    void subscribe(const EventFilter &filter, const SubscriptionOptions &options);
+    // False if no subscription with exactly this filter existed.
+    bool unsubscribe(const QByteArray &filter);
+    int subscriptionCount() const { return int(m_streams.size()); }
+
+    // PUBACK from the client for a delivery.
+    void acknowledge(quint16 packetId);
+
+    // A will that must wait (v5 Will Delay Interval): sent after `delaySeconds` unless the
+    // session is resumed first, and at the latest when the session ends.
+    void setDelayedWill(const backend::Command &command, quint32 delaySeconds);
+
+    // Ask for a delivery round on the next event-loop turn (coalesced).
+    void schedulePump();
+
+Q_SIGNALS:
+    void expired(drover::session::Session *session);
+
+private:
+    struct InFlight {
+        EventStream *stream = nullptr;
+        backend::Delivery delivery;
+    };
+
+    void pump();
+    void deliver(EventStream &stream, backend::Delivery &delivery);
+    void openConsumer(EventStream &stream);
+    void releaseInflight(EventStream *onlyStream);
+    quint16 allocatePacketId();
+    void sendDelayedWill();
+
+    QString m_clientId;
+    const ServerContext &m_context;
+    ClientConnection *m_connection = nullptr;
+    quint32 m_expiryInterval = 0;
+    std::vector<std::unique_ptr<EventStream>> m_streams;
+    size_t m_nextStream = 0; // round-robin start, so no subscription starves the others
+    QHash<quint16, InFlight> m_inflight;
+    quint16 m_nextPacketId = 1;
+    bool m_pumpScheduled = false;
+    QList<backend::Delivery> m_batch; // reused for every poll
+    QTimer m_expiryTimer;
+    QTimer m_willTimer;
+    std::optional<backend::Command> m_delayedWill;
+};
+
+} // namespace drover::session
