@@ -7,6 +7,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace drover::config {
 
 struct ListenerConfig {
@@ -73,5 +75,36 @@ struct Config {
     // The application called name, or nullptr.
     const ApplicationConfig *application(const QString &name) const;
 };
+
+// Text helpers shared by ConfigLoader and droverd's command line, so a value means the
+// same wherever it is given. On failure they return nullopt and, if error is not null,
+// set it to a reason without any location (the caller knows where the text came from).
+
+// "HOST:PORT" where HOST is an IPv4 literal, a bracketed IPv6 literal ("[::1]") or
+// `localhost` (127.0.0.1); other host names are refused because nothing resolves names at
+// startup. PORT is 0..65535, 0 picking a free port. The result is an mqtt listener.
+std::optional<ListenerConfig> parseListenAddress(const QString &text, QString *error);
+// The inverse of parseListenAddress: "127.0.0.1:1883", "[::1]:1883".
+QString formatListenAddress(const ListenerConfig &listener);
+
+// Listener kinds by their configuration name ("mqtt"); nullopt for an unknown name.
+std::optional<ListenerConfig::Kind> listenerKindFromName(const QString &name);
+QString listenerKindName(ListenerConfig::Kind kind);
+// Every known kind name, for error messages and --help.
+QStringList listenerKindNames();
+
+// A byte count: "1048576", "512KiB", "64 MiB"; units B, KiB, MiB, GiB (powers of 1024).
+std::optional<qint64> parseByteSize(const QString &text, QString *error);
+// The largest unit that represents bytes exactly: 65536 -> "64KiB", 1000 -> "1000B".
+QString formatByteSize(qint64 bytes);
+
+// A duration in seconds: "90", "90s", "15m", "24h", "7d".
+std::optional<qint64> parseDuration(const QString &text, QString *error);
+// The largest unit that represents seconds exactly: 86400 -> "1d", 90 -> "90s".
+QString formatDuration(qint64 seconds);
+
+// Whether name may be an application name (non-empty, none of '/', '+', '#', no
+// whitespace or control characters: it becomes an MQTT topic level); sets error if not.
+bool isValidApplicationName(const QString &name, QString *error);
 
 } // namespace drover::config

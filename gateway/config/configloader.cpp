@@ -1,1 +1,613 @@
-// placeholder: implementation pending
+#include "configloader.h"
+
+#include <QFile>
+#include <QHash>
+
+#include <toml++/toml.h>
+
+#include <functional>
+#include <limits>
+#include <string_view>
+#include <vector>
+
+namespace drover::config {
+namespace {
+
+constexpr qint64 int64Max = std::numeric_limits<qint64>::max();
+
+QString fromStd(std::string_view text) {
+    return QString::fromUtf8(text.data(), qsizetype(text.size()));
+}
+
+QString quoted(const QString &text) {
+    return QLatin1Char('"') + text + QLatin1Char('"');
+}
+
+// Keys that a TOML bare key could not spell are quoted so the path stays unambiguous.
+QString keyText(std::string_view key) {
+    bool bare = !key.empty();
+    for (char c : key) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '-' || c == '_';
+        bare = bare && ok;
+    }
+    return bare ? fromStd(key) : quoted(fromStd(key));
+}
+
+QString childPath(const QString &path, std::string_view key) {
+    return path.isEmpty() ? keyText(key) : path + QLatin1Char('.') + keyText(key);
+}
+
+QString indexPath(const QString &path, std::size_t index) {
+    return path + QLatin1Char('[') + QString::number(index) + QLatin1Char(']');
+}
+
+QString typeName(toml::node_type type) {
+    switch (type) {
+    case toml::node_type::table:
+        return QStringLiteral("a table");
+    case toml::node_type::array:
+        return QStringLiteral("an array");
+    case toml::node_type::string:
+        return QStringLiteral("a string");
+    case toml::node_type::integer:
+        return QStringLiteral("an integer");
+    case toml::node_type::floating_point:
+        return QStringLiteral("a float");
+    case toml::node_type::boolean:
+        return QStringLiteral("a boolean");
+    case toml::node_type::date:
+        return QStringLiteral("a date");
+    case toml::node_type::time:
+        return QStringLiteral("a time");
+    case toml::node_type::date_time:
+        return QStringLiteral("a date-time");
+    case toml::node_type::none:
+        break;
+    }
+    return QStringLiteral("nothing");
+}
+
+// The scalar itself where it is short, so a message shows what was written.
+QString valueText(const toml::node &node) {
+    if (const auto *v = node.as_integer()) {
+        return QString::number(v->get());
+    }
+    if (const auto *v = node.as_floating_point()) {
+        return QString::number(v->get());
+    }
+    if (const auto *v = node.as_boolean()) {
+        return v->get() ? QStringLiteral("true") : QStringLiteral("false");
+    }
+    if (const auto *v = node.as_string()) {
+        return quoted(fromStd(v->get()));
+    }
+    return typeName(node.type());
+}
+
+// "got 0" for a value of the right type, "got "5" (a string)" for one of the wrong type.
+QString gotText(const toml::node &node, bool rightType) {
+    const QString value = valueText(node);
+    if (rightType || node.is_table() || node.is_array() || node.is_date() || node.is_time() ||
+        node.is_date_time()) {
+        return QLatin1String("got ") + value;
+    }
+    return QLatin1String("got ") + value + QLatin1String(" (") + typeName(node.type()) + QLatin1Char(')');
+}
+
+QString rangeText(qint64 min, qint64 max, const std::function<QString(qint64)> &format) {
+    if (max == int64Max) {
+        return QLatin1String("of at least ") + format(min);
+    }
+    return QLatin1String("from ") + format(min) + QLatin1String(" to ") + format(max);
+}
+
+QString plainNumber(qint64 value) {
+    return QString::number(value);
+}
+
+template <typename T> void store(const std::optional<qint64> &value, T &target) {
+    if (value) {
+        target = T(*value);
+    }
+}
+
+// Walks the parsed document into a Config. It carries on after a problem so that the one
+// reported is the earliest in the file rather than the first in toml++'s key order
+// (tables iterate alphabetically).
+class Reader {
+public:
+    using Handler = std::function<void(const toml::node &node, const QString &path)>;
+    struct Field {
+        std::string_view key;
+        Handler read;
+    };
+
+    explicit Reader(const QString &source)
+        : m_source(source) {}
+
+    void fail(const toml::source_region &where, const QString &path, const QString &message) {
+        fail(where.begin, path + QLatin1String(": ") + message);
+    }
+
+    void fail(const toml::source_position &where, const QString &message) {
+        const bool earlier =
+            !m_hasError || where.line < m_line || (where.line == m_line && where.column < m_column);
+        if (earlier) {
+            m_hasError = true;
+            m_line = where.line;
+            m_column = where.column;
+            m_error = m_source + QLatin1Char(':') + QString::number(where.line) + QLatin1Char(':') +
+                      QString::number(where.column) + QLatin1String(": ") + message;
+        }
+    }
+
+    bool hasError() const { return m_hasError; }
+    QString error() const { return m_error; }
+
+    // Every key of table must be one of fields; each known key goes to its reader.
+    void readFields(const toml::table &table, const QString &path, const std::vector<Field> &fields) {
+        for (auto &&[key, node] : table) {
+            const Field *field = nullptr;
+            for (const Field &candidate : fields) {
+                if (candidate.key == key.str()) {
+                    field = &candidate;
+                }
+            }
+            const QString keyPath = childPath(path, key.str());
+            if (!field) {
+                QStringList known;
+                for (const Field &candidate : fields) {
+                    known.append(fromStd(candidate.key));
+                }
+                fail(key.source(), keyPath,
+                     QLatin1String("unknown key; expected one of ") + known.join(QLatin1String(", ")));
+                continue;
+            }
+            field->read(node, keyPath);
+        }
+    }
+
+    const toml::table *table(const toml::node &node, const QString &path) {
+        if (const toml::table *t = node.as_table()) {
+            return t;
+        }
+        fail(node.source(), path, QLatin1String("expected a table, ") + gotText(node, false));
+        return nullptr;
+    }
+
+    // The tables of a repeatable section ([[listener]]), each passed to read with its path.
+    void tables(const toml::node &node, const QString &path,
+                const std::function<void(const toml::table &, const QString &)> &read) {
+        const toml::array *array = node.as_array();
+        if (!array) {
+            fail(node.source(), path,
+                 QLatin1String("expected an array of tables ([[") + path + QLatin1String("]]), ") +
+                     gotText(node, false));
+            return;
+        }
+        for (std::size_t i = 0; i < array->size(); ++i) {
+            const QString elementPath = indexPath(path, i);
+            if (const toml::table *t = table(*array->get(i), elementPath)) {
+                read(*t, elementPath);
+            }
+        }
+    }
+
+    std::optional<qint64> integer(const toml::node &node, const QString &path, qint64 min, qint64 max) {
+        const auto *v = node.as_integer();
+        if (v && v->get() >= min && v->get() <= max) {
+            return v->get();
+        }
+        fail(node.source(), path,
+             QLatin1String("expected an integer ") + rangeText(min, max, plainNumber) + QLatin1String(", ") +
+                 gotText(node, v != nullptr));
+        return std::nullopt;
+    }
+
+    std::optional<bool> boolean(const toml::node &node, const QString &path) {
+        if (const auto *v = node.as_boolean()) {
+            return v->get();
+        }
+        fail(node.source(), path, QLatin1String("expected true or false, ") + gotText(node, false));
+        return std::nullopt;
+    }
+
+    std::optional<QString> string(const toml::node &node, const QString &path) {
+        if (const auto *v = node.as_string()) {
+            return fromStd(v->get());
+        }
+        fail(node.source(), path, QLatin1String("expected a string, ") + gotText(node, false));
+        return std::nullopt;
+    }
+
+    std::optional<QString> nonEmptyString(const toml::node &node, const QString &path) {
+        const std::optional<QString> v = string(node, path);
+        if (v && v->isEmpty()) {
+            fail(node.source(), path, QStringLiteral("must not be empty"));
+            return std::nullopt;
+        }
+        return v;
+    }
+
+    std::optional<QString> choice(const toml::node &node, const QString &path, const QStringList &choices) {
+        const auto *v = node.as_string();
+        if (v && choices.contains(fromStd(v->get()))) {
+            return fromStd(v->get());
+        }
+        QStringList quotedChoices;
+        for (const QString &c : choices) {
+            quotedChoices.append(quoted(c));
+        }
+        const QString expected = choices.size() == 1
+                                     ? quotedChoices.front()
+                                     : QLatin1String("one of ") + quotedChoices.join(QLatin1String(", "));
+        fail(node.source(), path,
+             QLatin1String("expected ") + expected + QLatin1String(", ") + gotText(node, v != nullptr));
+        return std::nullopt;
+    }
+
+    // A number in (0, max]: integers are accepted too, "rate = 2" means 2.0.
+    std::optional<double> positiveNumber(const toml::node &node, const QString &path, double max) {
+        std::optional<double> value;
+        if (const auto *v = node.as_floating_point()) {
+            value = v->get();
+        } else if (const auto *i = node.as_integer()) {
+            value = double(i->get());
+        }
+        if (value && *value > 0 && *value <= max) { // false for NaN
+            return value;
+        }
+        fail(node.source(), path,
+             QLatin1String("expected a number greater than 0 and at most ") + QString::number(max) +
+                 QLatin1String(", ") + gotText(node, value.has_value()));
+        return std::nullopt;
+    }
+
+    std::optional<qint64> size(const toml::node &node, const QString &path, qint64 min, qint64 max) {
+        return withUnit(node, path, min, max, QStringLiteral("size"), QStringLiteral("integer bytes"),
+                        QStringLiteral("\"64MiB\""), parseByteSize, formatByteSize);
+    }
+
+    std::optional<qint64> duration(const toml::node &node, const QString &path, qint64 min, qint64 max) {
+        return withUnit(node, path, min, max, QStringLiteral("duration"), QStringLiteral("integer seconds"),
+                        QStringLiteral("\"24h\""), parseDuration, formatDuration);
+    }
+
+    // Handlers that store a checked value into target, for the common fields.
+    template <typename T> Handler integerInto(T &target, qint64 min, qint64 max) {
+        return [this, &target, min, max](const toml::node &n, const QString &p) {
+            store(integer(n, p, min, max), target);
+        };
+    }
+    template <typename T> Handler sizeInto(T &target, qint64 min, qint64 max) {
+        return [this, &target, min, max](const toml::node &n, const QString &p) {
+            store(size(n, p, min, max), target);
+        };
+    }
+    template <typename T> Handler durationInto(T &target, qint64 min, qint64 max) {
+        return [this, &target, min, max](const toml::node &n, const QString &p) {
+            store(duration(n, p, min, max), target);
+        };
+    }
+
+private:
+    // An integer as is, or a string with a unit; then the range check.
+    std::optional<qint64>
+    withUnit(const toml::node &node, const QString &path, qint64 min, qint64 max, const QString &what,
+             const QString &plainForm, const QString &example,
+             const std::function<std::optional<qint64>(const QString &, QString *)> &parse,
+             const std::function<QString(qint64)> &format) {
+        std::optional<qint64> value;
+        if (const auto *i = node.as_integer()) {
+            value = i->get();
+        } else if (const auto *s = node.as_string()) {
+            QString reason;
+            value = parse(fromStd(s->get()), &reason);
+            if (!value) {
+                fail(node.source(), path, reason);
+                return std::nullopt;
+            }
+        } else {
+            fail(node.source(), path,
+                 QLatin1String("expected a ") + what + QLatin1String(" (") + plainForm +
+                     QLatin1String(" or a string such as ") + example + QLatin1String("), ") +
+                     gotText(node, false));
+            return std::nullopt;
+        }
+        if (*value >= min && *value <= max) {
+            return value;
+        }
+        fail(node.source(), path,
+             QLatin1String("expected a ") + what + QLatin1Char(' ') + rangeText(min, max, format) +
+                 QLatin1String(", ") + gotText(node, true));
+        return std::nullopt;
+    }
+
+    QString m_source;
+    bool m_hasError = false;
+    toml::source_index m_line = 0;
+    toml::source_index m_column = 0;
+    QString m_error;
+};
+
+void readListener(Reader &reader, const toml::table &table, const QString &path, ListenerConfig &listener,
+                  const toml::node *&addressNode) {
+    // kind first: it decides which other keys belong to the listener.
+    if (const toml::node *kindNode = table.get("kind")) {
+        if (const std::optional<QString> name =
+                reader.choice(*kindNode, childPath(path, "kind"), listenerKindNames())) {
+            listener.kind = *listenerKindFromName(*name);
+        }
+    }
+    std::vector<Reader::Field> fields{
+        {"kind", [](const toml::node &, const QString &) {}},
+        {"address",
+         [&](const toml::node &node, const QString &keyPath) {
+             addressNode = &node;
+             const std::optional<QString> text = reader.string(node, keyPath);
+             if (!text) {
+                 return;
+             }
+             QString reason;
+             if (const std::optional<ListenerConfig> parsed = parseListenAddress(*text, &reason)) {
+                 listener.address = parsed->address;
+                 listener.port = parsed->port;
+             } else {
+                 reader.fail(node.source(), keyPath, reason);
+             }
+         }},
+    };
+    switch (listener.kind) {
+    case ListenerConfig::Kind::Mqtt:
+        break; // plain TCP has nothing beyond the address; TLS kinds add their certificate keys here
+    }
+    reader.readFields(table, path, fields);
+    if (!addressNode) {
+        reader.fail(table.source(), childPath(path, "address"), QStringLiteral("required key is missing"));
+    }
+}
+
+void readListeners(Reader &reader, const toml::node &node, const QString &path, Config &config) {
+    QList<ListenerConfig> listeners;
+    reader.tables(node, path, [&](const toml::table &table, const QString &elementPath) {
+        ListenerConfig listener;
+        const toml::node *addressNode = nullptr;
+        readListener(reader, table, elementPath, listener, addressNode);
+        // Two listeners on one fixed address would fail to bind at startup; say which here.
+        for (qsizetype i = 0; addressNode && listener.port != 0 && i < listeners.size(); ++i) {
+            if (listeners.at(i) == listener) {
+                reader.fail(addressNode->source(), childPath(elementPath, "address"),
+                            QLatin1String("same address as ") + indexPath(path, std::size_t(i)));
+            }
+        }
+        listeners.append(listener);
+    });
+    if (const toml::array *array = node.as_array(); array && array->empty()) {
+        reader.fail(node.source(), path, QStringLiteral("at least one listener is required"));
+    }
+    config.listeners = listeners;
+}
+
+void readApplications(Reader &reader, const toml::node &node, const QString &path, Config &config) {
+    QHash<QString, toml::source_index> firstLine; // name -> line where it was first defined
+    reader.tables(node, path, [&](const toml::table &table, const QString &elementPath) {
+        ApplicationConfig app;
+        bool named = false;
+        reader.readFields(
+            table, elementPath,
+            {
+                {"name",
+                 [&](const toml::node &n, const QString &keyPath) {
+                     named = true;
+                     const std::optional<QString> name = reader.string(n, keyPath);
+                     if (!name) {
+                         return;
+                     }
+                     QString reason;
+                     if (!isValidApplicationName(*name, &reason)) {
+                         reader.fail(n.source(), keyPath, reason);
+                         return;
+                     }
+                     if (firstLine.contains(*name)) {
+                         reader.fail(n.source(), keyPath,
+                                     QLatin1String("duplicate application name ") + quoted(*name) +
+                                         QLatin1String(" (first defined on line ") +
+                                         QString::number(firstLine.value(*name)) + QLatin1Char(')'));
+                         return;
+                     }
+                     firstLine.insert(*name, n.source().begin.line);
+                     app.name = *name;
+                 }},
+                {"anonymous",
+                 [&](const toml::node &n, const QString &keyPath) {
+                     const toml::array *rights = n.as_array();
+                     if (!rights) {
+                         reader.fail(n.source(), keyPath,
+                                     QLatin1String("expected an array such as [\"read\", \"command\"], ") +
+                                         gotText(n, false));
+                         return;
+                     }
+                     const QStringList choices{QStringLiteral("read"), QStringLiteral("command")};
+                     for (std::size_t i = 0; i < rights->size(); ++i) {
+                         const std::optional<QString> right =
+                             reader.choice(*rights->get(i), indexPath(keyPath, i), choices);
+                         if (right == choices.at(0)) {
+                             app.anonymousRead = true;
+                         } else if (right == choices.at(1)) {
+                             app.anonymousCommand = true;
+                         }
+                     }
+                 }},
+            });
+        if (!named) {
+            reader.fail(table.source(), childPath(elementPath, "name"),
+                        QStringLiteral("required key is missing"));
+        }
+        config.applications.append(app);
+    });
+}
+
+void readRetention(Reader &reader, const toml::table &table, const QString &path,
+                   RetentionConfig &retention) {
+    reader.readFields(table, path,
+                      {
+                          {"max-events", reader.integerInto(retention.maxEvents, 1, int64Max)},
+                          {"max-bytes", reader.sizeInto(retention.maxBytes, 1, int64Max)},
+                          {"group-idle", reader.durationInto(retention.groupIdleSeconds, 1, int64Max)},
+                      });
+}
+
+void readSession(Reader &reader, const toml::table &table, const QString &path, SessionConfig &session) {
+    constexpr qint64 u16Max = std::numeric_limits<quint16>::max();
+    constexpr qint64 u32Max = std::numeric_limits<quint32>::max();
+    // 128 B holds a CONNECT with short fields; 256 MiB is MQTT's own packet size limit.
+    constexpr qint64 packetMin = 128;
+    constexpr qint64 packetMax = qint64(256) << 20;
+    reader.readFields(
+        table, path,
+        {
+            {"max-session-expiry", reader.durationInto(session.maxSessionExpirySeconds, 0, u32Max)},
+            {"max-inflight", reader.integerInto(session.maxInflight, 1, u16Max)},
+            {"max-packet-size", reader.sizeInto(session.maxPacketSize, packetMin, packetMax)},
+            {"topic-alias-maximum", reader.integerInto(session.topicAliasMaximum, 0, u16Max)},
+            {"max-keep-alive", reader.durationInto(session.maxKeepAliveSeconds, 1, u16Max)},
+            {"socket-high-water", reader.sizeInto(session.socketHighWaterBytes, 1, int64Max)},
+        });
+}
+
+void readDemo(Reader &reader, const toml::table &table, const QString &path, DemoConfig &demo) {
+    reader.readFields(table, path,
+                      {
+                          {"enabled",
+                           [&](const toml::node &n, const QString &p) {
+                               if (const std::optional<bool> v = reader.boolean(n, p)) {
+                                   demo.enabled = *v;
+                               }
+                           }},
+                          {"application",
+                           [&](const toml::node &n, const QString &p) {
+                               const std::optional<QString> name = reader.string(n, p);
+                               QString reason;
+                               if (name && !isValidApplicationName(*name, &reason)) {
+                                   reader.fail(n.source(), p, reason);
+                               } else if (name) {
+                                   demo.application = *name;
+                               }
+                           }},
+                          {"devices", reader.integerInto(demo.devices, 1, 1000)},
+                          {"rate",
+                           [&](const toml::node &n, const QString &p) {
+                               if (const std::optional<double> v = reader.positiveNumber(n, p, 10000)) {
+                                   demo.rate = *v;
+                               }
+                           }},
+                      });
+}
+
+void readDocument(Reader &reader, const toml::table &root, Config &config) {
+    const auto section = [&](auto read, auto &target) {
+        return [&reader, read, &target](const toml::node &n, const QString &p) {
+            if (const toml::table *t = reader.table(n, p)) {
+                read(reader, *t, p, target);
+            }
+        };
+    };
+    reader.readFields(
+        root, QString(),
+        {
+            {"instance",
+             [&](const toml::node &n, const QString &p) {
+                 if (const std::optional<QString> v = reader.nonEmptyString(n, p)) {
+                     config.instance = *v;
+                 }
+             }},
+            {"log-level",
+             [&](const toml::node &n, const QString &p) {
+                 const QStringList levels{QStringLiteral("debug"), QStringLiteral("info"),
+                                          QStringLiteral("warning"), QStringLiteral("error")};
+                 if (const std::optional<QString> v = reader.choice(n, p, levels)) {
+                     config.logLevel = *v;
+                 }
+             }},
+            {"listener", [&](const toml::node &n, const QString &p) { readListeners(reader, n, p, config); }},
+            {"retention", section(readRetention, config.retention)},
+            {"session", section(readSession, config.session)},
+            {"demo", section(readDemo, config.demo)},
+            {"application",
+             [&](const toml::node &n, const QString &p) { readApplications(reader, n, p, config); }},
+        });
+}
+
+QString syntaxError(const QString &sourceName, const toml::parse_error &error) {
+    const toml::source_position where = error.source().begin;
+    return sourceName + QLatin1Char(':') + QString::number(where.line) + QLatin1Char(':') +
+           QString::number(where.column) + QLatin1String(": ") + fromStd(error.description());
+}
+
+void setError(QString *error, const QString &message) {
+    if (error) {
+        *error = message;
+    }
+}
+
+std::optional<Config> parseDocument(const QByteArray &toml, const QString &sourceName, QString *error) {
+    const std::string_view text(toml.constData(), std::size_t(toml.size()));
+    const std::string source = sourceName.toStdString();
+#if TOML_EXCEPTIONS
+    toml::table root;
+    try {
+        root = toml::parse(text, std::string_view(source));
+    } catch (const toml::parse_error &e) {
+        setError(error, syntaxError(sourceName, e));
+        return std::nullopt;
+    }
+#else
+    toml::parse_result result = toml::parse(text, std::string_view(source));
+    if (!result) {
+        setError(error, syntaxError(sourceName, result.error()));
+        return std::nullopt;
+    }
+    const toml::table root = std::move(result).table();
+#endif
+
+    Config config;
+    Reader reader(sourceName);
+    readDocument(reader, root, config);
+    if (reader.hasError()) {
+        setError(error, reader.error());
+        return std::nullopt;
+    }
+    return config;
+}
+
+} // namespace
+
+std::optional<Config> ConfigLoader::loadFile(const QString &path, QString *error) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        setError(error, QLatin1String("cannot read ") + path + QLatin1String(": ") + file.errorString());
+        return std::nullopt;
+    }
+    const QByteArray content = file.readAll();
+    if (file.error() != QFileDevice::NoError) {
+        setError(error, QLatin1String("cannot read ") + path + QLatin1String(": ") + file.errorString());
+        return std::nullopt;
+    }
+    return parse(content, path, error);
+}
+
+std::optional<Config> ConfigLoader::parse(const QByteArray &toml, const QString &sourceName, QString *error) {
+    // Nothing may escape into the caller's event loop; toml++ and allocation may throw.
+    try {
+        return parseDocument(toml, sourceName, error);
+    } catch (const std::exception &e) {
+        setError(error,
+                 sourceName + QLatin1String(": cannot read configuration: ") + QString::fromUtf8(e.what()));
+    } catch (...) {
+        setError(error, sourceName + QLatin1String(": cannot read configuration"));
+    }
+    return std::nullopt;
+}
+
+} // namespace drover::config

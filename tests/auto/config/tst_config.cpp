@@ -1,0 +1,347 @@
+// The text helpers in config.h: listen addresses, sizes, durations, application names.
+#include "config/config.h"
+
+#include <QTest>
+
+using namespace drover::config;
+
+class TestConfig : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void listenAddress_data();
+    void listenAddress();
+    void badListenAddress_data();
+    void badListenAddress();
+    void formatListenAddressRoundTrips_data();
+    void formatListenAddressRoundTrips();
+    void byteSize_data();
+    void byteSize();
+    void badByteSize_data();
+    void badByteSize();
+    void formatByteSize_data();
+    void formatByteSize();
+    void duration_data();
+    void duration();
+    void badDuration_data();
+    void badDuration();
+    void formatDuration_data();
+    void formatDuration();
+    void applicationName_data();
+    void applicationName();
+    void listenerKinds();
+    void applicationLookup();
+    void nullErrorPointerIsAllowed();
+};
+
+void TestConfig::listenAddress_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("address");
+    QTest::addColumn<int>("port");
+
+    QTest::newRow("ipv4") << QStringLiteral("127.0.0.1:1883") << QStringLiteral("127.0.0.1") << 1883;
+    QTest::newRow("any ipv4, port 0") << QStringLiteral("0.0.0.0:0") << QStringLiteral("0.0.0.0") << 0;
+    QTest::newRow("highest port") << QStringLiteral("192.168.10.200:65535")
+                                  << QStringLiteral("192.168.10.200") << 65535;
+    QTest::newRow("localhost") << QStringLiteral("localhost:1883") << QStringLiteral("127.0.0.1") << 1883;
+    QTest::newRow("localhost any case")
+        << QStringLiteral("LocalHost:8883") << QStringLiteral("127.0.0.1") << 8883;
+    QTest::newRow("ipv6 loopback") << QStringLiteral("[::1]:1883") << QStringLiteral("::1") << 1883;
+    QTest::newRow("ipv6 any, port 0") << QStringLiteral("[::]:0") << QStringLiteral("::") << 0;
+    QTest::newRow("ipv6 global") << QStringLiteral("[2001:db8::17]:1884") << QStringLiteral("2001:db8::17")
+                                 << 1884;
+}
+
+void TestConfig::listenAddress() {
+    QFETCH(QString, text);
+    QFETCH(QString, address);
+    QFETCH(int, port);
+
+    QString error;
+    const std::optional<ListenerConfig> listener = parseListenAddress(text, &error);
+    QVERIFY2(listener, qPrintable(error));
+    QCOMPARE(listener->address, QHostAddress(address));
+    QCOMPARE(int(listener->port), port);
+    QCOMPARE(listener->kind, ListenerConfig::Kind::Mqtt);
+}
+
+void TestConfig::badListenAddress_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("reason");
+
+    QTest::newRow("empty") << QString() << QStringLiteral("expected HOST:PORT");
+    QTest::newRow("no port") << QStringLiteral("127.0.0.1") << QStringLiteral("missing port");
+    QTest::newRow("empty port") << QStringLiteral("127.0.0.1:") << QStringLiteral("invalid port \"\"");
+    QTest::newRow("port too big") << QStringLiteral("127.0.0.1:65536")
+                                  << QStringLiteral("invalid port \"65536\"");
+    QTest::newRow("port six digits") << QStringLiteral("127.0.0.1:001883") << QStringLiteral("invalid port");
+    QTest::newRow("negative port") << QStringLiteral("127.0.0.1:-1") << QStringLiteral("invalid port \"-1\"");
+    QTest::newRow("signed port") << QStringLiteral("127.0.0.1:+1") << QStringLiteral("invalid port \"+1\"");
+    QTest::newRow("port with letters") << QStringLiteral("127.0.0.1:18x") << QStringLiteral("invalid port");
+    QTest::newRow("no host") << QStringLiteral(":1883") << QStringLiteral("missing host");
+    QTest::newRow("bare ipv6") << QStringLiteral("::1:1883") << QStringLiteral("must be in brackets");
+    QTest::newRow("bracket without port") << QStringLiteral("[::1]") << QStringLiteral("expected ':PORT'");
+    QTest::newRow("bracket then digits") << QStringLiteral("[::1]1883") << QStringLiteral("expected ':PORT'");
+    QTest::newRow("unclosed bracket") << QStringLiteral("[::1:1883") << QStringLiteral("missing ']'");
+    QTest::newRow("ipv4 in brackets") << QStringLiteral("[127.0.0.1]:1883") << QStringLiteral("not an IPv6");
+    QTest::newRow("empty brackets") << QStringLiteral("[]:1883") << QStringLiteral("missing host");
+    QTest::newRow("host name") << QStringLiteral("example.com:1883") << QStringLiteral("host names");
+    QTest::newRow("local name") << QStringLiteral("broker:1883") << QStringLiteral("host names");
+    QTest::newRow("short ipv4") << QStringLiteral("127.1:1883") << QStringLiteral("not an IPv4");
+    QTest::newRow("octet too big") << QStringLiteral("256.0.0.1:1883") << QStringLiteral("not an IPv4");
+    QTest::newRow("leading zero") << QStringLiteral("01.2.3.4:1883") << QStringLiteral("not an IPv4");
+    QTest::newRow("five parts") << QStringLiteral("1.2.3.4.5:1883") << QStringLiteral("not an IPv4");
+    QTest::newRow("leading space") << QStringLiteral(" 127.0.0.1:1883") << QStringLiteral("host names");
+}
+
+void TestConfig::badListenAddress() {
+    QFETCH(QString, text);
+    QFETCH(QString, reason);
+
+    QString error;
+    const std::optional<ListenerConfig> listener = parseListenAddress(text, &error);
+    QVERIFY2(!listener, qPrintable(formatListenAddress(listener.value_or(ListenerConfig{}))));
+    QVERIFY2(error.startsWith(QLatin1String("invalid address \"") + text + QLatin1String("\": ")),
+             qPrintable(error));
+    QVERIFY2(error.contains(reason), qPrintable(error));
+}
+
+void TestConfig::formatListenAddressRoundTrips_data() {
+    QTest::addColumn<QString>("text");
+    QTest::newRow("ipv4") << QStringLiteral("10.0.0.1:1883");
+    QTest::newRow("ipv4 port 0") << QStringLiteral("0.0.0.0:0");
+    QTest::newRow("ipv6") << QStringLiteral("[::1]:8883");
+    QTest::newRow("ipv6 any") << QStringLiteral("[::]:1");
+}
+
+void TestConfig::formatListenAddressRoundTrips() {
+    QFETCH(QString, text);
+    const std::optional<ListenerConfig> listener = parseListenAddress(text, nullptr);
+    QVERIFY(listener);
+    QCOMPARE(formatListenAddress(*listener), text);
+}
+
+void TestConfig::byteSize_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<qint64>("bytes");
+
+    QTest::newRow("zero") << QStringLiteral("0") << qint64(0);
+    QTest::newRow("plain") << QStringLiteral("1000") << qint64(1000);
+    QTest::newRow("bytes") << QStringLiteral("128B") << qint64(128);
+    QTest::newRow("KiB") << QStringLiteral("512KiB") << qint64(512 * 1024);
+    QTest::newRow("MiB") << QStringLiteral("64MiB") << qint64(64 * 1024 * 1024);
+    QTest::newRow("GiB") << QStringLiteral("3GiB") << qint64(3) * 1024 * 1024 * 1024;
+    QTest::newRow("space before unit") << QStringLiteral("64 MiB") << qint64(64 * 1024 * 1024);
+    QTest::newRow("surrounding space") << QStringLiteral(" 2KiB ") << qint64(2048);
+    QTest::newRow("largest GiB") << QStringLiteral("8589934591GiB") << qint64(8589934591) * (qint64(1) << 30);
+    QTest::newRow("largest plain") << QStringLiteral("9223372036854775807")
+                                   << std::numeric_limits<qint64>::max();
+}
+
+void TestConfig::byteSize() {
+    QFETCH(QString, text);
+    QFETCH(qint64, bytes);
+    QString error;
+    const std::optional<qint64> parsed = parseByteSize(text, &error);
+    QVERIFY2(parsed, qPrintable(error));
+    QCOMPARE(*parsed, bytes);
+}
+
+void TestConfig::badByteSize_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("error");
+
+    QTest::newRow("empty") << QString()
+                           << QStringLiteral(
+                                  "\"\" is not a size: expected a whole number of bytes with an optional "
+                                  "unit B, KiB, MiB or GiB");
+    QTest::newRow("unit only") << QStringLiteral("MiB")
+                               << QStringLiteral("\"MiB\" is not a size: expected a whole "
+                                                 "number of bytes with an optional unit B, "
+                                                 "KiB, MiB or GiB");
+    QTest::newRow("negative") << QStringLiteral("-1")
+                              << QStringLiteral("\"-1\" is not a size: expected a whole "
+                                                "number of bytes with an optional unit B, "
+                                                "KiB, MiB or GiB");
+    QTest::newRow("fraction") << QStringLiteral("1.5MiB")
+                              << QStringLiteral("\"1.5MiB\" is not a size: expected a "
+                                                "whole number of bytes with an optional "
+                                                "unit B, KiB, MiB or GiB");
+    QTest::newRow("decimal unit") << QStringLiteral("64MB")
+                                  << QStringLiteral(
+                                         "\"64MB\" is not a size: unknown unit \"MB\" (units are B, KiB, "
+                                         "MiB and GiB, powers of 1024)");
+    QTest::newRow("lower case unit") << QStringLiteral("64mib")
+                                     << QStringLiteral(
+                                            "\"64mib\" is not a size: unknown unit \"mib\" (units are B, "
+                                            "KiB, MiB and GiB, powers of 1024)");
+    QTest::newRow("two units") << QStringLiteral("1 KiB B")
+                               << QStringLiteral(
+                                      "\"1 KiB B\" is not a size: unknown unit \"KiB B\" (units are B, "
+                                      "KiB, MiB and GiB, powers of 1024)");
+    QTest::newRow("hex") << QStringLiteral("0x10")
+                         << QStringLiteral("\"0x10\" is not a size: unknown unit \"x10\" "
+                                           "(units are B, KiB, MiB and GiB, powers of "
+                                           "1024)");
+    QTest::newRow("overflow by unit")
+        << QStringLiteral("8589934592GiB") << QStringLiteral("\"8589934592GiB\" is too large");
+    QTest::newRow("overflow digits") << QStringLiteral("9223372036854775808")
+                                     << QStringLiteral("\"9223372036854775808\" is too large");
+}
+
+void TestConfig::badByteSize() {
+    QFETCH(QString, text);
+    QFETCH(QString, error);
+    QString actual;
+    const std::optional<qint64> parsed = parseByteSize(text, &actual);
+    QVERIFY2(!parsed, qPrintable(QString::number(parsed.value_or(-1))));
+    QCOMPARE(actual, error);
+}
+
+void TestConfig::formatByteSize_data() {
+    QTest::addColumn<qint64>("bytes");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("zero") << qint64(0) << QStringLiteral("0B");
+    QTest::newRow("one") << qint64(1) << QStringLiteral("1B");
+    QTest::newRow("not a multiple") << qint64(1536) << QStringLiteral("1536B");
+    QTest::newRow("KiB") << qint64(1024) << QStringLiteral("1KiB");
+    QTest::newRow("1.5 MiB") << qint64(1536 * 1024) << QStringLiteral("1536KiB");
+    QTest::newRow("MiB") << qint64(256) * 1024 * 1024 << QStringLiteral("256MiB");
+    QTest::newRow("GiB") << qint64(2) * 1024 * 1024 * 1024 << QStringLiteral("2GiB");
+}
+
+void TestConfig::formatByteSize() {
+    QFETCH(qint64, bytes);
+    QFETCH(QString, text);
+    QCOMPARE(drover::config::formatByteSize(bytes), text);
+    QCOMPARE(parseByteSize(text, nullptr), std::optional<qint64>(bytes));
+}
+
+void TestConfig::duration_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<qint64>("seconds");
+    QTest::newRow("zero") << QStringLiteral("0") << qint64(0);
+    QTest::newRow("plain") << QStringLiteral("90") << qint64(90);
+    QTest::newRow("seconds") << QStringLiteral("90s") << qint64(90);
+    QTest::newRow("minutes") << QStringLiteral("15m") << qint64(900);
+    QTest::newRow("hours") << QStringLiteral("24h") << qint64(86400);
+    QTest::newRow("days") << QStringLiteral("7d") << qint64(604800);
+    QTest::newRow("space before unit") << QStringLiteral("2 h") << qint64(7200);
+}
+
+void TestConfig::duration() {
+    QFETCH(QString, text);
+    QFETCH(qint64, seconds);
+    QString error;
+    const std::optional<qint64> parsed = parseDuration(text, &error);
+    QVERIFY2(parsed, qPrintable(error));
+    QCOMPARE(*parsed, seconds);
+}
+
+void TestConfig::badDuration_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("error");
+    const QString notADuration = QStringLiteral(
+        " is not a duration: expected a whole number of seconds with an optional unit s, m, h or d");
+    const QString unknownUnit = QStringLiteral(" (units are s, m, h and d)");
+    QTest::newRow("empty") << QString() << QString(QStringLiteral("\"\"") + notADuration);
+    QTest::newRow("unit only") << QStringLiteral("h") << QString(QStringLiteral("\"h\"") + notADuration);
+    QTest::newRow("negative") << QStringLiteral("-5s") << QString(QStringLiteral("\"-5s\"") + notADuration);
+    QTest::newRow("fraction") << QStringLiteral("1.5h") << QString(QStringLiteral("\"1.5h\"") + notADuration);
+    QTest::newRow("weeks") << QStringLiteral("1w")
+                           << QString(QStringLiteral("\"1w\" is not a duration: unknown unit \"w\"") +
+                                      unknownUnit);
+    QTest::newRow("word") << QStringLiteral("1 hour")
+                          << QString(QStringLiteral("\"1 hour\" is not a duration: unknown unit \"hour\"") +
+                                     unknownUnit);
+    QTest::newRow("upper case") << QStringLiteral("1H")
+                                << QString(QStringLiteral("\"1H\" is not a duration: unknown unit \"H\"") +
+                                           unknownUnit);
+    QTest::newRow("overflow") << QStringLiteral("106751991167301d")
+                              << QStringLiteral("\"106751991167301d\" is too large");
+}
+
+void TestConfig::badDuration() {
+    QFETCH(QString, text);
+    QFETCH(QString, error);
+    QString actual;
+    const std::optional<qint64> parsed = parseDuration(text, &actual);
+    QVERIFY2(!parsed, qPrintable(QString::number(parsed.value_or(-1))));
+    QCOMPARE(actual, error);
+}
+
+void TestConfig::formatDuration_data() {
+    QTest::addColumn<qint64>("seconds");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("zero") << qint64(0) << QStringLiteral("0s");
+    QTest::newRow("seconds") << qint64(90) << QStringLiteral("90s");
+    QTest::newRow("minutes") << qint64(5400) << QStringLiteral("90m");
+    QTest::newRow("hours") << qint64(3600) << QStringLiteral("1h");
+    QTest::newRow("days") << qint64(86400 * 2) << QStringLiteral("2d");
+    QTest::newRow("u16 max") << qint64(65535) << QStringLiteral("65535s");
+}
+
+void TestConfig::formatDuration() {
+    QFETCH(qint64, seconds);
+    QFETCH(QString, text);
+    QCOMPARE(drover::config::formatDuration(seconds), text);
+    QCOMPARE(parseDuration(text, nullptr), std::optional<qint64>(seconds));
+}
+
+void TestConfig::applicationName_data() {
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("valid");
+    QTest::newRow("simple") << QStringLiteral("lab") << true;
+    QTest::newRow("dashes and digits") << QStringLiteral("my-app_2") << true;
+    QTest::newRow("dots") << QStringLiteral("eu.lab") << true;
+    QTest::newRow("non-ascii") << QStringLiteral("k\u00fcche") << true;
+    QTest::newRow("empty") << QString() << false;
+    QTest::newRow("slash") << QStringLiteral("a/b") << false;
+    QTest::newRow("plus") << QStringLiteral("a+") << false;
+    QTest::newRow("hash") << QStringLiteral("#") << false;
+    QTest::newRow("space") << QStringLiteral("my app") << false;
+    QTest::newRow("tab") << QStringLiteral("a\tb") << false;
+    QTest::newRow("no-break space") << QStringLiteral("a\u00a0b") << false;
+    QTest::newRow("control") << QStringLiteral("a\u0001b") << false;
+    QTest::newRow("nul") << QString(QStringLiteral("ab") + QChar(0)) << false;
+}
+
+void TestConfig::applicationName() {
+    QFETCH(QString, name);
+    QFETCH(bool, valid);
+    QString error;
+    QCOMPARE(isValidApplicationName(name, &error), valid);
+    QCOMPARE(error.isEmpty(), valid);
+}
+
+void TestConfig::listenerKinds() {
+    QCOMPARE(listenerKindFromName(QStringLiteral("mqtt")), std::optional(ListenerConfig::Kind::Mqtt));
+    QCOMPARE(listenerKindFromName(QStringLiteral("MQTT")), std::nullopt);
+    QCOMPARE(listenerKindFromName(QStringLiteral("tls")), std::nullopt);
+    QCOMPARE(listenerKindName(ListenerConfig::Kind::Mqtt), QStringLiteral("mqtt"));
+    QCOMPARE(listenerKindNames(), QStringList{QStringLiteral("mqtt")});
+}
+
+void TestConfig::applicationLookup() {
+    Config config;
+    config.applications.append(ApplicationConfig{QStringLiteral("lab"), true, false});
+    config.applications.append(ApplicationConfig{QStringLiteral("plant"), false, true});
+
+    const ApplicationConfig *plant = config.application(QStringLiteral("plant"));
+    QVERIFY(plant);
+    QCOMPARE(plant->name, QStringLiteral("plant"));
+    QVERIFY(plant->anonymousCommand);
+    QCOMPARE(config.application(QStringLiteral("lab")), &config.applications.at(0));
+    QCOMPARE(config.application(QStringLiteral("Lab")), nullptr);
+    QCOMPARE(config.application(QString()), nullptr);
+}
+
+void TestConfig::nullErrorPointerIsAllowed() {
+    QVERIFY(!parseListenAddress(QStringLiteral("nope"), nullptr));
+    QVERIFY(!parseByteSize(QStringLiteral("nope"), nullptr));
+    QVERIFY(!parseDuration(QStringLiteral("nope"), nullptr));
+    QVERIFY(!isValidApplicationName(QString(), nullptr));
+}
+
+QTEST_APPLESS_MAIN(TestConfig)
+#include "tst_config.moc"

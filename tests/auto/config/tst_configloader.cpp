@@ -1,0 +1,575 @@
+// ConfigLoader: defaults, every key, the shipped example, and where errors point.
+#include "config/configloader.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace drover::config;
+
+class TestConfigLoader : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void emptyDocumentGivesDefaults_data();
+    void emptyDocumentGivesDefaults();
+    void everyKeyParsed();
+    void inlineAndDottedTables();
+    void sizeAndDurationForms_data();
+    void sizeAndDurationForms();
+    void boundaryValuesAccepted();
+    void listenersReplaceDefault();
+    void anonymousRights_data();
+    void anonymousRights();
+    void exampleFileLoads();
+    void missingFile();
+    void loadFileNamesThePath();
+    void errors_data();
+    void errors();
+    void earliestErrorInFileWins();
+    void garbageNeverThrows_data();
+    void garbageNeverThrows();
+    void nullErrorPointer();
+
+private:
+    static std::optional<Config> parse(const char *toml, QString *error) {
+        return ConfigLoader::parse(QByteArray(toml), QStringLiteral("t.toml"), error);
+    }
+};
+
+void TestConfigLoader::emptyDocumentGivesDefaults_data() {
+    QTest::addColumn<QByteArray>("toml");
+    QTest::newRow("empty") << QByteArray();
+    QTest::newRow("comments and blank lines") << QByteArray("# nothing here\n\n   \n# still nothing\n");
+    QTest::newRow("empty sections") << QByteArray("[retention]\n[session]\n[demo]\n");
+}
+
+void TestConfigLoader::emptyDocumentGivesDefaults() {
+    QFETCH(QByteArray, toml);
+    QString error;
+    const std::optional<Config> config = ConfigLoader::parse(toml, QStringLiteral("empty.toml"), &error);
+    QVERIFY2(config, qPrintable(error));
+    QVERIFY(error.isEmpty());
+
+    // Spelled out rather than compared with Config{}, so a changed default shows up here.
+    QCOMPARE(config->instance, QStringLiteral("drover"));
+    QCOMPARE(config->logLevel, QStringLiteral("info"));
+    QCOMPARE(config->listeners.size(), 1);
+    QCOMPARE(config->listeners.at(0).kind, ListenerConfig::Kind::Mqtt);
+    QCOMPARE(config->listeners.at(0).address, QHostAddress(QStringLiteral("127.0.0.1")));
+    QCOMPARE(config->listeners.at(0).port, quint16(1883));
+    QVERIFY(config->applications.isEmpty());
+    QCOMPARE(config->retention.maxEvents, qint64(100000));
+    QCOMPARE(config->retention.maxBytes, qint64(64) * 1024 * 1024);
+    QCOMPARE(config->retention.groupIdleSeconds, qint64(86400));
+    QCOMPARE(config->session.maxSessionExpirySeconds, quint32(86400));
+    QCOMPARE(config->session.maxInflight, quint16(1000));
+    QCOMPARE(config->session.maxPacketSize, quint32(1024 * 1024));
+    QCOMPARE(config->session.topicAliasMaximum, quint16(32));
+    QCOMPARE(config->session.maxKeepAliveSeconds, quint16(3600));
+    QCOMPARE(config->session.socketHighWaterBytes, qint64(512 * 1024));
+    QCOMPARE(config->demo.enabled, false);
+    QCOMPARE(config->demo.application, QStringLiteral("demo"));
+    QCOMPARE(config->demo.devices, 3);
+    QCOMPARE(config->demo.rate, 1.0);
+}
+
+void TestConfigLoader::everyKeyParsed() {
+    const char *toml = R"(
+instance = "edge-7"
+log-level = "debug"
+
+[[listener]]
+kind = "mqtt"
+address = "0.0.0.0:1884"
+
+[[listener]]
+address = "[::1]:0"
+
+[retention]
+max-events = 5000
+max-bytes = "2GiB"
+group-idle = "3d"
+
+[session]
+max-session-expiry = "12h"
+max-inflight = 20
+max-packet-size = "64KiB"
+topic-alias-maximum = 0
+max-keep-alive = "10m"
+socket-high-water = 4096
+
+[demo]
+enabled = true
+application = "sim"
+devices = 250
+rate = 12.5
+
+[[application]]
+name = "lab"
+anonymous = ["read", "command"]
+
+[[application]]
+name = "plant"
+)";
+    QString error;
+    const std::optional<Config> config = parse(toml, &error);
+    QVERIFY2(config, qPrintable(error));
+
+    QCOMPARE(config->instance, QStringLiteral("edge-7"));
+    QCOMPARE(config->logLevel, QStringLiteral("debug"));
+
+    QCOMPARE(config->listeners.size(), 2);
+    QCOMPARE(config->listeners.at(0).kind, ListenerConfig::Kind::Mqtt);
+    QCOMPARE(config->listeners.at(0).address, QHostAddress(QHostAddress::AnyIPv4));
+    QCOMPARE(config->listeners.at(0).port, quint16(1884));
+    QCOMPARE(config->listeners.at(1).kind, ListenerConfig::Kind::Mqtt);
+    QCOMPARE(config->listeners.at(1).address, QHostAddress(QHostAddress::LocalHostIPv6));
+    QCOMPARE(config->listeners.at(1).port, quint16(0));
+
+    QCOMPARE(config->retention.maxEvents, qint64(5000));
+    QCOMPARE(config->retention.maxBytes, qint64(2) * 1024 * 1024 * 1024);
+    QCOMPARE(config->retention.groupIdleSeconds, qint64(3 * 86400));
+
+    QCOMPARE(config->session.maxSessionExpirySeconds, quint32(12 * 3600));
+    QCOMPARE(config->session.maxInflight, quint16(20));
+    QCOMPARE(config->session.maxPacketSize, quint32(64 * 1024));
+    QCOMPARE(config->session.topicAliasMaximum, quint16(0));
+    QCOMPARE(config->session.maxKeepAliveSeconds, quint16(600));
+    QCOMPARE(config->session.socketHighWaterBytes, qint64(4096));
+
+    QCOMPARE(config->demo.enabled, true);
+    QCOMPARE(config->demo.application, QStringLiteral("sim"));
+    QCOMPARE(config->demo.devices, 250);
+    QCOMPARE(config->demo.rate, 12.5);
+
+    QCOMPARE(config->applications.size(), 2);
+    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("lab"), true, true}));
+    QCOMPARE(config->applications.at(1), (ApplicationConfig{QStringLiteral("plant"), false, false}));
+    QVERIFY(config->application(QStringLiteral("plant")));
+}
+
+void TestConfigLoader::inlineAndDottedTables() {
+    const char *toml = R"(
+session = { max-inflight = 7, max-keep-alive = 30 }
+retention.max-events = 9
+demo.rate = 3
+listener = [{ address = "localhost:2000" }]
+application = [{ name = "a", anonymous = ["read"] }]
+)";
+    QString error;
+    const std::optional<Config> config = parse(toml, &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->session.maxInflight, quint16(7));
+    QCOMPARE(config->session.maxKeepAliveSeconds, quint16(30));
+    QCOMPARE(config->retention.maxEvents, qint64(9));
+    QCOMPARE(config->demo.rate, 3.0); // an integer rate is accepted
+    QCOMPARE(config->listeners.size(), 1);
+    QCOMPARE(config->listeners.at(0).port, quint16(2000));
+    QCOMPARE(config->applications.size(), 1);
+    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("a"), true, false}));
+}
+
+void TestConfigLoader::sizeAndDurationForms_data() {
+    QTest::addColumn<QByteArray>("toml");
+    QTest::addColumn<qint64>("maxBytes");
+    QTest::addColumn<qint64>("groupIdle");
+
+    QTest::newRow("integers") << QByteArray("max-bytes = 1000\ngroup-idle = 45") << qint64(1000)
+                              << qint64(45);
+    QTest::newRow("plain strings") << QByteArray("max-bytes = \"1000\"\ngroup-idle = \"45\"") << qint64(1000)
+                                   << qint64(45);
+    QTest::newRow("B and s") << QByteArray("max-bytes = \"7B\"\ngroup-idle = \"7s\"") << qint64(7)
+                             << qint64(7);
+    QTest::newRow("KiB and m") << QByteArray("max-bytes = \"3KiB\"\ngroup-idle = \"3m\"") << qint64(3072)
+                               << qint64(180);
+    QTest::newRow("MiB and h") << QByteArray("max-bytes = \"5MiB\"\ngroup-idle = \"5h\"") << qint64(5 << 20)
+                               << qint64(5 * 3600);
+    QTest::newRow("GiB and d") << QByteArray("max-bytes = \"1 GiB\"\ngroup-idle = \"2 d\"") << qint64(1 << 30)
+                               << qint64(2 * 86400);
+}
+
+void TestConfigLoader::sizeAndDurationForms() {
+    QFETCH(QByteArray, toml);
+    QFETCH(qint64, maxBytes);
+    QFETCH(qint64, groupIdle);
+    QString error;
+    const std::optional<Config> config =
+        ConfigLoader::parse(QByteArray("[retention]\n") + toml, QStringLiteral("t.toml"), &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->retention.maxBytes, maxBytes);
+    QCOMPARE(config->retention.groupIdleSeconds, groupIdle);
+}
+
+void TestConfigLoader::boundaryValuesAccepted() {
+    const char *low = R"(
+[session]
+max-session-expiry = 0
+max-inflight = 1
+max-packet-size = 128
+topic-alias-maximum = 0
+max-keep-alive = 1
+socket-high-water = 1
+[demo]
+devices = 1
+rate = 0.001
+)";
+    QString error;
+    std::optional<Config> config = parse(low, &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->session.maxSessionExpirySeconds, quint32(0));
+    QCOMPARE(config->session.maxInflight, quint16(1));
+    QCOMPARE(config->session.maxPacketSize, quint32(128));
+    QCOMPARE(config->session.maxKeepAliveSeconds, quint16(1));
+    QCOMPARE(config->session.socketHighWaterBytes, qint64(1));
+    QCOMPARE(config->demo.devices, 1);
+    QCOMPARE(config->demo.rate, 0.001);
+
+    const char *high = R"(
+[session]
+max-session-expiry = 4294967295
+max-inflight = 65535
+max-packet-size = "256MiB"
+topic-alias-maximum = 65535
+max-keep-alive = 65535
+[demo]
+devices = 1000
+rate = 10000
+)";
+    config = parse(high, &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->session.maxSessionExpirySeconds, quint32(4294967295u));
+    QCOMPARE(config->session.maxInflight, quint16(65535));
+    QCOMPARE(config->session.maxPacketSize, quint32(256 << 20));
+    QCOMPARE(config->session.topicAliasMaximum, quint16(65535));
+    QCOMPARE(config->session.maxKeepAliveSeconds, quint16(65535));
+    QCOMPARE(config->demo.devices, 1000);
+    QCOMPARE(config->demo.rate, 10000.0);
+}
+
+void TestConfigLoader::listenersReplaceDefault() {
+    QString error;
+    std::optional<Config> config = parse("[[listener]]\naddress = \"127.0.0.1:1884\"\n", &error);
+    QVERIFY2(config, qPrintable(error));
+    // The default 1883 listener is gone, not kept next to the configured one.
+    QCOMPARE(config->listeners.size(), 1);
+    QCOMPARE(config->listeners.at(0).port, quint16(1884));
+
+    // Port 0 twice is fine: each listener picks its own free port.
+    config =
+        parse("[[listener]]\naddress = \"127.0.0.1:0\"\n[[listener]]\naddress = \"127.0.0.1:0\"\n", &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->listeners.size(), 2);
+}
+
+void TestConfigLoader::anonymousRights_data() {
+    QTest::addColumn<QByteArray>("anonymous");
+    QTest::addColumn<bool>("read");
+    QTest::addColumn<bool>("command");
+    QTest::newRow("absent") << QByteArray() << false << false;
+    QTest::newRow("empty") << QByteArray("anonymous = []") << false << false;
+    QTest::newRow("read") << QByteArray("anonymous = [\"read\"]") << true << false;
+    QTest::newRow("command") << QByteArray("anonymous = [\"command\"]") << false << true;
+    QTest::newRow("both") << QByteArray("anonymous = [\"command\", \"read\"]") << true << true;
+    QTest::newRow("repeated") << QByteArray("anonymous = [\"read\", \"read\"]") << true << false;
+}
+
+void TestConfigLoader::anonymousRights() {
+    QFETCH(QByteArray, anonymous);
+    QFETCH(bool, read);
+    QFETCH(bool, command);
+    QString error;
+    const std::optional<Config> config = ConfigLoader::parse(
+        QByteArray("[[application]]\nname = \"x\"\n") + anonymous + '\n', QStringLiteral("t.toml"), &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->applications.size(), 1);
+    QCOMPARE(config->applications.at(0).anonymousRead, read);
+    QCOMPARE(config->applications.at(0).anonymousCommand, command);
+}
+
+void TestConfigLoader::exampleFileLoads() {
+    const QString path = QStringLiteral(DROVER_SOURCE_DIR "/resources/examples/drover.toml");
+    QString error;
+    const std::optional<Config> config = ConfigLoader::loadFile(path, &error);
+    QVERIFY2(config, qPrintable(error));
+    QVERIFY(config->demo.enabled);
+    QCOMPARE(config->applications.size(), 1);
+    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("lab"), false, false}));
+    QVERIFY(!config->listeners.isEmpty());
+}
+
+void TestConfigLoader::missingFile() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("absent.toml"));
+    QString error;
+    QVERIFY(!ConfigLoader::loadFile(path, &error));
+    QVERIFY2(error.startsWith(QLatin1String("cannot read ") + path + QLatin1String(": ")), qPrintable(error));
+    QVERIFY2(error.size() > QString(QLatin1String("cannot read ") + path + QLatin1String(": ")).size(),
+             qPrintable(error)); // the reason is not empty
+}
+
+void TestConfigLoader::loadFileNamesThePath() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("bad.toml"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("# comment\n[session]\nmax-inflight = 0\n");
+    file.close();
+
+    QString error;
+    QVERIFY(!ConfigLoader::loadFile(path, &error));
+    QCOMPARE(error,
+             path + QLatin1String(":3:16: session.max-inflight: expected an integer from 1 to 65535, got 0"));
+}
+
+void TestConfigLoader::errors_data() {
+    QTest::addColumn<QByteArray>("toml");
+    QTest::addColumn<QString>("prefix"); // exact "file:line:col: key: "
+    QTest::addColumn<QString>("detail"); // must follow somewhere after the prefix
+
+    const auto row = [](const char *name, const char *toml, const char *prefix, const char *detail) {
+        QTest::newRow(name) << QByteArray(toml) << QString::fromUtf8(prefix) << QString::fromUtf8(detail);
+    };
+
+    // TOML syntax: toml++'s own description and position.
+    row("syntax: missing value", "instance = \n", "t.toml:1:12: ", "Error while parsing key-value pair");
+    row("syntax: second line", "log-level = \"info\"\n[session\n", "t.toml:2:", "");
+    row("syntax: redefined key", "instance = \"a\"\ninstance = \"b\"\n", "t.toml:2:", "instance");
+    row("syntax: bad utf-8", "instance = \"\xff\"\n", "t.toml:1:", "");
+
+    // Unknown keys, at the key.
+    row("unknown root key", "foo = 1\n",
+        "t.toml:1:1: foo: ", "unknown key; expected one of instance, log-level");
+    row("unknown quoted key", "\"a.b\" = 1\n", "t.toml:1:1: \"a.b\": ", "unknown key");
+    row("unknown session key", "[session]\nmax-inflite = 5\n",
+        "t.toml:2:1: session.max-inflite: ", "unknown key; expected one of max-session-expiry, max-inflight");
+    row("unknown retention key", "[retention]\n\n  max-age = 5\n",
+        "t.toml:3:3: retention.max-age: ", "unknown key");
+    row("unknown demo key", "[demo]\nenable = true\n", "t.toml:2:1: demo.enable: ", "unknown key");
+    row("unknown listener key", "[[listener]]\naddress = \"127.0.0.1:1\"\nport = 5\n",
+        "t.toml:3:1: listener[0].port: ", "unknown key; expected one of kind, address");
+    row("unknown application key", "[[application]]\nname = \"a\"\nread = true\n",
+        "t.toml:3:1: application[0].read: ", "unknown key; expected one of name, anonymous");
+    row("unknown subtable", "[session.tls]\nx = 1\n", "t.toml:1:10: session.tls: ", "unknown key");
+    row("unknown dotted key", "session.inflight = 1\n", "t.toml:1:9: session.inflight: ", "unknown key");
+
+    // Root values.
+    row("instance: integer", "instance = 5\n",
+        "t.toml:1:12: instance: ", "expected a string, got 5 (an integer)");
+    row("instance: empty", "instance = \"\"\n", "t.toml:1:12: instance: ", "must not be empty");
+    row("instance: date", "instance = 1979-05-27\n",
+        "t.toml:1:12: instance: ", "expected a string, got a date");
+    row("log-level: unknown", "log-level = \"verbose\"\n", "t.toml:1:13: log-level: ",
+        "expected one of \"debug\", \"info\", \"warning\", \"error\", got \"verbose\"");
+    row("log-level: case", "log-level = \"INFO\"\n", "t.toml:1:13: log-level: ", "got \"INFO\"");
+    row("log-level: bool", "log-level = true\n", "t.toml:1:13: log-level: ", "got true (a boolean)");
+
+    // Sections of the wrong shape.
+    row("retention: not a table", "retention = 5\n",
+        "t.toml:1:13: retention: ", "expected a table, got 5 (an integer)");
+    row("session: array", "session = []\n", "t.toml:1:11: session: ", "expected a table, got an array");
+    row("listener: plain table", "[listener]\naddress = \"127.0.0.1:1\"\n",
+        "t.toml:1:1: listener: ", "expected an array of tables ([[listener]]), got a table");
+    row("listener: empty array", "listener = []\n",
+        "t.toml:1:12: listener: ", "at least one listener is required");
+    row("listener: not tables", "listener = [1]\n",
+        "t.toml:1:13: listener[0]: ", "expected a table, got 1 (an integer)");
+    row("application: plain table", "[application]\nname = \"x\"\n",
+        "t.toml:1:1: application: ", "expected an array of tables ([[application]]), got a table");
+    row("application: string", "application = \"lab\"\n", "t.toml:1:15: application: ",
+        "expected an array of tables ([[application]]), got \"lab\" (a string)");
+
+    // Integers and their ranges, at the value.
+    row("max-inflight: zero", "[session]\nmax-inflight = 0\n",
+        "t.toml:2:16: session.max-inflight: ", "expected an integer from 1 to 65535, got 0");
+    row("max-inflight: too big", "[session]\nmax-inflight = 65536\n",
+        "t.toml:2:16: session.max-inflight: ", "expected an integer from 1 to 65535, got 65536");
+    row("max-inflight: string", "[session]\nmax-inflight = \"5\"\n",
+        "t.toml:2:16: session.max-inflight: ", "expected an integer from 1 to 65535, got \"5\" (a string)");
+    row("max-inflight: float", "[session]\nmax-inflight = 5.5\n",
+        "t.toml:2:16: session.max-inflight: ", "got 5.5 (a float)");
+    row("max-inflight: inline", "session = { max-inflight = 0 }\n",
+        "t.toml:1:28: session.max-inflight: ", "expected an integer from 1 to 65535, got 0");
+    row("max-inflight: dotted", "session.max-inflight = -3\n",
+        "t.toml:1:24: session.max-inflight: ", "got -3");
+    row("topic-alias-maximum: negative", "[session]\ntopic-alias-maximum = -1\n",
+        "t.toml:2:23: session.topic-alias-maximum: ", "expected an integer from 0 to 65535, got -1");
+    row("topic-alias-maximum: too big", "[session]\ntopic-alias-maximum = 70000\n",
+        "t.toml:2:23: session.topic-alias-maximum: ", "got 70000");
+    row("max-events: zero", "[retention]\nmax-events = 0\n",
+        "t.toml:2:14: retention.max-events: ", "expected an integer of at least 1, got 0");
+    row("max-events: string size", "[retention]\nmax-events = \"1k\"\n",
+        "t.toml:2:14: retention.max-events: ", "got \"1k\" (a string)");
+    row("devices: zero", "[demo]\ndevices = 0\n",
+        "t.toml:2:11: demo.devices: ", "expected an integer from 1 to 1000, got 0");
+    row("devices: too many", "[demo]\ndevices = 1001\n", "t.toml:2:11: demo.devices: ", "got 1001");
+
+    // Durations.
+    row("max-keep-alive: zero", "[session]\nmax-keep-alive = 0\n",
+        "t.toml:2:18: session.max-keep-alive: ", "expected a duration from 1s to 65535s, got 0");
+    row("max-keep-alive: a day", "[session]\nmax-keep-alive = \"1d\"\n",
+        "t.toml:2:18: session.max-keep-alive: ", "expected a duration from 1s to 65535s, got \"1d\"");
+    row("max-session-expiry: beyond u32", "[session]\nmax-session-expiry = \"50000d\"\n",
+        "t.toml:2:22: session.max-session-expiry: ",
+        "expected a duration from 0s to 4294967295s, got \"50000d\"");
+    row("max-session-expiry: negative", "[session]\nmax-session-expiry = -1\n",
+        "t.toml:2:22: session.max-session-expiry: ", "got -1");
+    row("group-idle: fraction", "[retention]\ngroup-idle = \"1.5h\"\n", "t.toml:2:14: retention.group-idle: ",
+        "\"1.5h\" is not a duration: expected a whole number of seconds with an optional unit s, m, h or d");
+    row("group-idle: weeks", "[retention]\ngroup-idle = \"1w\"\n",
+        "t.toml:2:14: retention.group-idle: ", "\"1w\" is not a duration: unknown unit \"w\"");
+    row("group-idle: zero", "[retention]\ngroup-idle = 0\n",
+        "t.toml:2:14: retention.group-idle: ", "expected a duration of at least 1s, got 0");
+    row("group-idle: bool", "[retention]\ngroup-idle = false\n", "t.toml:2:14: retention.group-idle: ",
+        "expected a duration (integer seconds or a string such as \"24h\"), got false (a boolean)");
+
+    // Sizes.
+    row("max-packet-size: too small", "[session]\nmax-packet-size = 127\n",
+        "t.toml:2:19: session.max-packet-size: ", "expected a size from 128B to 256MiB, got 127");
+    row("max-packet-size: too big", "[session]\nmax-packet-size = \"257MiB\"\n",
+        "t.toml:2:19: session.max-packet-size: ", "expected a size from 128B to 256MiB, got \"257MiB\"");
+    row("max-packet-size: decimal unit", "[session]\nmax-packet-size = \"1MB\"\n",
+        "t.toml:2:19: session.max-packet-size: ", "\"1MB\" is not a size: unknown unit \"MB\"");
+    row("max-packet-size: array", "[session]\nmax-packet-size = [1]\n",
+        "t.toml:2:19: session.max-packet-size: ",
+        "expected a size (integer bytes or a string such as \"64MiB\"), got an array");
+    row("socket-high-water: zero", "[session]\nsocket-high-water = 0\n",
+        "t.toml:2:21: session.socket-high-water: ", "expected a size of at least 1B, got 0");
+    row("max-bytes: negative string", "[retention]\nmax-bytes = \"-1\"\n",
+        "t.toml:2:13: retention.max-bytes: ", "\"-1\" is not a size");
+    row("max-bytes: overflow", "[retention]\nmax-bytes = \"9999999999GiB\"\n",
+        "t.toml:2:13: retention.max-bytes: ", "\"9999999999GiB\" is too large");
+
+    // Demo.
+    row("enabled: string", "[demo]\nenabled = \"yes\"\n",
+        "t.toml:2:11: demo.enabled: ", "expected true or false, got \"yes\" (a string)");
+    row("enabled: integer", "[demo]\nenabled = 1\n", "t.toml:2:11: demo.enabled: ", "got 1 (an integer)");
+    row("rate: zero", "[demo]\nrate = 0\n",
+        "t.toml:2:8: demo.rate: ", "expected a number greater than 0 and at most 10000, got 0");
+    row("rate: negative", "[demo]\nrate = -0.5\n", "t.toml:2:8: demo.rate: ", "got -0.5");
+    row("rate: too fast", "[demo]\nrate = 10000.5\n", "t.toml:2:8: demo.rate: ", "got 10000.5");
+    row("rate: nan", "[demo]\nrate = nan\n", "t.toml:2:8: demo.rate: ", "got nan");
+    row("rate: inf", "[demo]\nrate = inf\n", "t.toml:2:8: demo.rate: ", "got inf");
+    row("rate: string", "[demo]\nrate = \"1\"\n", "t.toml:2:8: demo.rate: ", "got \"1\" (a string)");
+    row("demo application: slash", "[demo]\napplication = \"a/b\"\n",
+        "t.toml:2:15: demo.application: ", "application name \"a/b\" contains '/'");
+    row("demo application: empty", "[demo]\napplication = \"\"\n",
+        "t.toml:2:15: demo.application: ", "must not be empty");
+
+    // Listeners.
+    row("listener: missing address", "[[listener]]\nkind = \"mqtt\"\n",
+        "t.toml:1:1: listener[0].address: ", "required key is missing");
+    row("listener: second missing address", "[[listener]]\naddress = \"127.0.0.1:1\"\n\n[[listener]]\n",
+        "t.toml:4:1: listener[1].address: ", "required key is missing");
+    row("listener: unknown kind", "[[listener]]\nkind = \"tls\"\naddress = \"127.0.0.1:8883\"\n",
+        "t.toml:2:8: listener[0].kind: ", "expected \"mqtt\", got \"tls\"");
+    row("listener: kind not a string", "[[listener]]\nkind = 1\naddress = \"127.0.0.1:8883\"\n",
+        "t.toml:2:8: listener[0].kind: ", "got 1 (an integer)");
+    row("address: host name", "[[listener]]\naddress = \"example.com:1883\"\n",
+        "t.toml:2:11: listener[0].address: ",
+        "invalid address \"example.com:1883\": host names other than localhost are not resolved");
+    row("address: no port", "[[listener]]\naddress = \"127.0.0.1\"\n",
+        "t.toml:2:11: listener[0].address: ", "missing port");
+    row("address: bare ipv6", "[[listener]]\naddress = \"::1:1883\"\n",
+        "t.toml:2:11: listener[0].address: ", "must be in brackets");
+    row("address: port too big", "[[listener]]\naddress = \"[::1]:65536\"\n",
+        "t.toml:2:11: listener[0].address: ", "invalid port \"65536\"");
+    row("address: integer", "[[listener]]\naddress = 1883\n",
+        "t.toml:2:11: listener[0].address: ", "expected a string, got 1883 (an integer)");
+    row("address: inline array element",
+        "listener = [{ address = \"127.0.0.1:1\" }, { address = \"x:1\" }]\n",
+        "t.toml:1:54: listener[1].address: ", "host names");
+    row("address: duplicate",
+        "[[listener]]\naddress = \"127.0.0.1:1883\"\n[[listener]]\naddress = \"localhost:1883\"\n",
+        "t.toml:4:11: listener[1].address: ", "same address as listener[0]");
+
+    // Applications.
+    row("application: missing name", "[[application]]\nanonymous = []\n",
+        "t.toml:1:1: application[0].name: ", "required key is missing");
+    row("application: second missing name",
+        "[[application]]\nname = \"a\"\n\n[[application]]\nanonymous = [\"read\"]\n",
+        "t.toml:4:1: application[1].name: ", "required key is missing");
+    row("application: empty name", "[[application]]\nname = \"\"\n",
+        "t.toml:2:8: application[0].name: ", "an application name must not be empty");
+    row("application: space", "[[application]]\nname = \"my lab\"\n",
+        "t.toml:2:8: application[0].name: ", "contains whitespace");
+    row("application: plus", "[[application]]\nname = \"lab+\"\n",
+        "t.toml:2:8: application[0].name: ", "contains '+'");
+    row("application: hash", "[[application]]\nname = \"#\"\n",
+        "t.toml:2:8: application[0].name: ", "contains '#'");
+    row("application: slash", "[[application]]\nname = \"a/b\"\n",
+        "t.toml:2:8: application[0].name: ", "contains '/'");
+    row("application: name not a string", "[[application]]\nname = 7\n",
+        "t.toml:2:8: application[0].name: ", "expected a string, got 7 (an integer)");
+    row("application: duplicate", "[[application]]\nname = \"lab\"\n[[application]]\nname = \"lab\"\n",
+        "t.toml:4:8: application[1].name: ", "duplicate application name \"lab\" (first defined on line 2)");
+    row("anonymous: unknown right", "[[application]]\nname = \"a\"\nanonymous = [\"read\", \"write\"]\n",
+        "t.toml:3:22: application[0].anonymous[1]: ", "expected one of \"read\", \"command\", got \"write\"");
+    row("anonymous: not an array", "[[application]]\nname = \"a\"\nanonymous = \"read\"\n",
+        "t.toml:3:13: application[0].anonymous: ",
+        "expected an array such as [\"read\", \"command\"], got \"read\"");
+    row("anonymous: element type", "[[application]]\nname = \"a\"\nanonymous = [true]\n",
+        "t.toml:3:14: application[0].anonymous[0]: ", "got true (a boolean)");
+}
+
+void TestConfigLoader::errors() {
+    QFETCH(QByteArray, toml);
+    QFETCH(QString, prefix);
+    QFETCH(QString, detail);
+
+    QString error;
+    const std::optional<Config> config = ConfigLoader::parse(toml, QStringLiteral("t.toml"), &error);
+    QVERIFY2(!config, "a bad document was accepted");
+    QCOMPARE(error.left(prefix.size()), prefix);
+    QVERIFY2(error.mid(prefix.size()).contains(detail), qPrintable(error));
+    QVERIFY2(!error.contains(QLatin1Char('\n')), qPrintable(error)); // one line, for the log
+}
+
+void TestConfigLoader::earliestErrorInFileWins() {
+    // toml++ iterates keys alphabetically (max-inflight before max-packet-size); the report
+    // must still follow the file.
+    QString error;
+    QVERIFY(!parse("[session]\nmax-packet-size = 1\nmax-inflight = 0\n", &error));
+    QVERIFY2(error.startsWith(QLatin1String("t.toml:2:19: session.max-packet-size: ")), qPrintable(error));
+
+    QVERIFY(!parse("zzz = 1\n[session]\nmax-inflight = 0\n", &error));
+    QVERIFY2(error.startsWith(QLatin1String("t.toml:1:1: zzz: ")), qPrintable(error));
+
+    // Same line: the leftmost.
+    QVERIFY(!parse("session = { max-keep-alive = 0, max-inflight = 0 }\n", &error));
+    QVERIFY2(error.startsWith(QLatin1String("t.toml:1:30: session.max-keep-alive: ")), qPrintable(error));
+}
+
+void TestConfigLoader::garbageNeverThrows_data() {
+    QTest::addColumn<QByteArray>("toml");
+    QTest::newRow("binary") << QByteArray("\x00\x01\x02\xff\xfe", 5);
+    QTest::newRow("unterminated string") << QByteArray("instance = \"abc");
+    QTest::newRow("unterminated array") << QByteArray("listener = [");
+    QTest::newRow("huge integer") << QByteArray("[session]\nmax-inflight = 99999999999999999999999\n");
+    QTest::newRow("deep nesting") << QByteArray(2000, '[');
+    QTest::newRow("lone bracket header") << QByteArray("[[]]\n");
+}
+
+void TestConfigLoader::garbageNeverThrows() {
+    QFETCH(QByteArray, toml);
+    QString error;
+    std::optional<Config> config;
+    try {
+        config = ConfigLoader::parse(toml, QStringLiteral("g.toml"), &error);
+    } catch (...) {
+        QFAIL("an exception escaped ConfigLoader::parse");
+    }
+    QVERIFY(!config);
+    QVERIFY2(error.startsWith(QLatin1String("g.toml:")), qPrintable(error));
+}
+
+void TestConfigLoader::nullErrorPointer() {
+    QVERIFY(!ConfigLoader::parse(QByteArray("foo = 1"), QStringLiteral("t.toml"), nullptr));
+    QVERIFY(!ConfigLoader::parse(QByteArray("foo = "), QStringLiteral("t.toml"), nullptr));
+    QVERIFY(!ConfigLoader::loadFile(QStringLiteral("/nonexistent/drover.toml"), nullptr));
+    QVERIFY(ConfigLoader::parse(QByteArray(), QStringLiteral("t.toml"), nullptr));
+}
+
+QTEST_APPLESS_MAIN(TestConfigLoader)
+#include "tst_configloader.moc"
