@@ -26,6 +26,7 @@ using auth::Permission;
 namespace {
 
 constexpr quint32 UnlimitedPacketSize = 268435460; // the largest an MQTT packet can be
+constexpr int CloseGraceMs = 5000;                 // for the peer to take our last bytes
 
 template<typename T, typename = void>
 struct HasProperties : std::false_type {};
@@ -165,9 +166,7 @@ void ClientConnection::protocolViolation(const DecodeError &error)
         // in the 3.1.1 form every client version can read.
         m_outbox.append(PacketEncoder::encode(ConnackPacket{false, ReasonCode::UnsupportedProtocolVersion, {}},
                                               ProtocolVersion::V311));
-        m_state = State::Closing;
-        flush();
-        m_socket->close();
+        closeAfterFlush();
         return;
     }
     disconnectClient(error.reasonCode, QString::fromUtf8(error.message));
@@ -183,9 +182,19 @@ void ClientConnection::disconnectClient(ReasonCode reasonCode, const QString &re
             disconnect.properties.setBytes(Properties::ReasonString, utf8(reason));
         sendPacket(disconnect);
     }
+    closeAfterFlush();
+}
+
+void ClientConnection::closeAfterFlush()
+{
     m_state = State::Closing;
     flush();
     m_socket->close();
+    // A peer that doesn't read would keep a graceful close pending forever.
+    QTimer::singleShot(CloseGraceMs, this, [this] {
+        if (m_state == State::Closing)
+            m_socket->abort();
+    });
 }
 
 void ClientConnection::dispatch(Packet &packet)
@@ -353,6 +362,7 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
     }
     sendPacket(ConnackPacket{claim.present, ReasonCode::Success, connackProperties});
     m_state = State::Connected;
+    m_accepted = true;
     qCInfo(lcConnection).noquote() << describe() << "connected as" << m_identity.displayName()
                                    << QStringLiteral("(MQTT %1, %2 session, keep alive %3 s)")
                                           .arg(m_version == ProtocolVersion::V5 ? QStringLiteral("5")
@@ -377,9 +387,7 @@ void ClientConnection::refuseConnect(ReasonCode reasonCode, const QString &reaso
         connack.properties.setBytes(Properties::ReasonString, utf8(reason));
     sendPacket(connack);
     m_will.reset();
-    m_state = State::Closing;
-    flush();
-    m_socket->close();
+    closeAfterFlush();
 }
 
 // ---------------------------------------------------------------- PUBLISH (commands)
@@ -443,8 +451,10 @@ void ClientConnection::handlePublish(PublishPacket &packet)
     }
     const quint64 sequence = m_ackSequenceBase + m_pendingAcks.size();
     m_pendingAcks.push_back(PendingAck{packet.packetId, packet.qos, false, ReasonCode::Success, {}});
-    if (m_version == ProtocolVersion::V311 && m_pendingAcks.size() >= m_context.limits.receiveMaximum)
+    if (m_version == ProtocolVersion::V311 && m_pendingAcks.size() >= m_context.limits.receiveMaximum) {
         m_readPausedForAcks = true; // 3.1.1 has no Receive Maximum: stop reading instead
+        m_socket->setReadPaused(true);
+    }
     m_context.commands->send(command, this, [this, sequence](const backend::CommandResult &result) {
         completeAck(sequence, commandReason(result), result.message);
     });
@@ -499,6 +509,7 @@ void ClientConnection::sendPendingAcks()
     }
     if (m_readPausedForAcks && m_pendingAcks.size() < m_context.limits.receiveMaximum) {
         m_readPausedForAcks = false;
+        m_socket->setReadPaused(false);
         QMetaObject::invokeMethod(this, &ClientConnection::processFrames, Qt::QueuedConnection);
     }
 }
@@ -636,8 +647,7 @@ void ClientConnection::handleDisconnect(const DisconnectPacket &packet)
     }
     m_will.reset(); // MQTT-3.1.2-10: a normal DISCONNECT discards the will
     qCInfo(lcConnection).noquote() << describe() << "disconnected";
-    m_state = State::Closing;
-    m_socket->close();
+    closeAfterFlush();
 }
 
 void ClientConnection::takeOver()
@@ -650,8 +660,8 @@ void ClientConnection::takeOver()
 
 void ClientConnection::publishWill()
 {
-    if (!m_will)
-        return;
+    if (!m_will || !m_accepted)
+        return; // a will exists only for a connection the server accepted
     const backend::Command will = *std::exchange(m_will, std::nullopt);
     if (m_willDelay > 0 && m_session && m_session->expiryInterval() > 0) {
         m_session->setDelayedWill(will, m_willDelay);

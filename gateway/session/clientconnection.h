@@ -92,6 +92,7 @@ private:
     void handlePingreq();
     void handleDisconnect(const mqtt::DisconnectPacket &packet);
 
+    void closeAfterFlush();
     void refuseConnect(mqtt::ReasonCode reasonCode, const QString &reason);
     void refusePublish(const mqtt::PublishPacket &packet, mqtt::ReasonCode reasonCode, const QString &reason);
     void completeAck(quint64 sequence, mqtt::ReasonCode reasonCode, const QString &reason);
@@ -123,6 +124,7 @@ private:
     quint64 m_ackSequenceBase = 0;             // sequence number of m_pendingAcks.front()
     QSet<quint16> m_awaitingRelease;           // QoS 2 commands: PUBREC sent, PUBREL due
     bool m_readPausedForAcks = false;
+    bool m_accepted = false; // CONNACK 0 was sent
 
     quint16 m_keepAlive = 0;
     QElapsedTimer m_lastActivity;
