@@ -44,6 +44,7 @@ private:
     qsizetype m_readPos = 0;
     quint32 m_maximumPacketSize;
     bool m_failed = false;
+    DecodeError m_error; // repeated by every next() after a failure
 };
 
 } // namespace drover::mqtt

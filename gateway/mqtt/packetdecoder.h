@@ -4,6 +4,8 @@
 #include "framereader.h"
 #include "packets.h"
 
+#include <optional>
+
 namespace drover::mqtt {
 
 class PacketDecoder
@@ -19,7 +21,18 @@ public:
     //    (e.g. Receive Maximum 0), SUBSCRIBE/UNSUBSCRIBE without filters, AUTH in 3.1.1;
     //  - UnsupportedProtocolVersion (0x84): CONNECT with an unknown protocol name or level;
     //  - TopicNameInvalid (0x90): PUBLISH topic with wildcards, or empty without an alias.
+    //    The same for a CONNECT's Will Topic;
+    //  - PayloadFormatInvalid (0x99): a payload or Will Payload whose Payload Format
+    //    Indicator says UTF-8 but which is not (spec 3.3.2.3.2, 3.1.3.2.3).
+    // In a v5 SUBSCRIBE a Maximum QoS or Retain Handling of 3 is a Protocol Error, as the
+    // spec says (3.8.3.1); in 3.1.1 it is malformed (MQTT-3.8.3-4). Topic filters are only
+    // checked to be UTF-8: the session answers bad ones with SUBACK 0x8F per filter.
     static bool decode(const Frame &frame, ProtocolVersion version, Packet &packet, DecodeError &error);
+
+    // The version a CONNECT frame asks for (name "MQTT", level 4 or 5), read without
+    // validating the rest: lets a server answer a refused CONNECT in the client's own
+    // CONNACK format. nullopt for any other frame.
+    static std::optional<ProtocolVersion> connectVersion(const Frame &frame);
 };
 
 } // namespace drover::mqtt

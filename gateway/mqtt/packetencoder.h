@@ -11,7 +11,11 @@ namespace drover::mqtt {
 class PacketEncoder
 {
 public:
-    // Whole encoded packet for `version` (properties are dropped for 3.1.1).
+    // Whole encoded packet for `version` (properties are dropped for 3.1.1). A CONNECT is
+    // encoded for its own ConnectPacket::version, as the decoder reports it. AUTH has no
+    // 3.1.1 form: encode() returns an empty array, append() adds nothing, encodedSize() is 0.
+    // The encoder trusts its input: strings and binary data over 65,535 bytes or a packet
+    // over the 268,435,455 byte Remaining Length produce bytes a peer will refuse.
     static QByteArray encode(const Packet &packet, ProtocolVersion version);
     static void append(QByteArray &out, const Packet &packet, ProtocolVersion version);
     static quint32 encodedSize(const Packet &packet, ProtocolVersion version);
@@ -30,6 +34,7 @@ public:
         bool dup = false;
         quint16 packetId = 0;
         quint32 subscriptionId = 0;
+        bool retain = false; // set for retained messages sent on subscribe (spec 3.3.1.3)
     };
     static void appendPublish(QByteArray &out, ProtocolVersion version, const PublishHead &head,
                               QByteArrayView propertyBlock, QByteArrayView payload);

@@ -8,6 +8,10 @@ namespace drover::mqtt {
 // Well-formed MQTT UTF-8 string: valid UTF-8, no U+0000, no surrogates (MQTT-1.5.4-1..2).
 bool isValidUtf8String(QByteArrayView bytes);
 
+// Well-formed UTF-8 (RFC 3629) where U+0000 is allowed: the rule for a payload whose
+// Payload Format Indicator is 1 (spec 3.3.2.3.2), which is character data, not a string.
+bool isWellFormedUtf8(QByteArrayView bytes);
+
 // Non-empty, valid UTF-8, no '+' or '#' (MQTT-3.3.2-2, MQTT-4.7.3-1).
 bool isValidTopicName(QByteArrayView topic);
 

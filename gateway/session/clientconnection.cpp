@@ -412,6 +412,9 @@ void ClientConnection::handlePublish(PublishPacket &packet)
                 packet.topic = *it;
             }
         }
+        if (!packet.properties.subscriptionIdentifiers().isEmpty()) // MQTT-3.3.4-6
+            return disconnectClient(ReasonCode::ProtocolError,
+                                    QStringLiteral("a client PUBLISH must not carry a subscription identifier"));
         if (packet.retain) // we advertise Retain Available = 0 (MQTT-3.3.1-?; spec 3.2.2.3.5)
             return disconnectClient(ReasonCode::RetainNotSupported, QStringLiteral("retained messages are not supported"));
     }
@@ -549,8 +552,8 @@ void ClientConnection::handleSubscribe(const SubscribePacket &packet)
         } else if (start == "earliest") {
             options.start.kind = backend::StartPosition::Kind::Earliest;
         } else {
-            const QDateTime time = QDateTime::fromString(QString::fromUtf8(start), Qt::ISODateWithMs);
-            if (time.isValid() && time.timeSpec() != Qt::LocalTime) {
+            const QDateTime time = cloudevents::CloudEvent::parseTime(start);
+            if (time.isValid()) {
                 options.start = {backend::StartPosition::Kind::Time, time.toUTC()};
             } else {
                 optionError = QStringLiteral("start must be earliest, latest or an RFC 3339 time with a zone, "
