@@ -73,7 +73,12 @@ int main(int argc, char *argv[])
                                             QStringLiteral("debug, info (default), warning or error."),
                                             QStringLiteral("level"));
     parser.addOptions({configOption, mqttOption, demoOption, demoRateOption, demoDevicesOption, logLevelOption});
-    parser.process(app);
+    if (!parser.parse(QCoreApplication::arguments()))
+        fail(parser.errorText() + QStringLiteral(" (see --help)"), 2);
+    if (parser.isSet(QStringLiteral("help")))
+        parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion();
     if (!parser.positionalArguments().isEmpty())
         fail(QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first()), 2);
 

@@ -30,12 +30,8 @@ quint64 ApplicationLog::append(EventPtr event)
         m_events.pop_front();
         ++m_startOffset;
     }
-    if (!m_watchers.isEmpty() && !m_notifyScheduled) {
-        // One wake-up per event-loop turn however many events arrive in it, so readers
-        // fetch in batches.
-        m_notifyScheduled = true;
-        QMetaObject::invokeMethod(this, &ApplicationLog::notifyWatchers, Qt::QueuedConnection);
-    }
+    if (!m_watchers.isEmpty())
+        scheduleNotify();
     return offset;
 }
 
@@ -92,6 +88,16 @@ void ApplicationLog::watch(ConsumerGroup *group)
 {
     if (!m_watchers.contains(group))
         m_watchers.append(group);
+}
+
+void ApplicationLog::scheduleNotify()
+{
+    if (m_notifyScheduled)
+        return;
+    // One wake-up per event-loop iteration however many events arrive in it, so readers
+    // fetch in batches.
+    m_notifyScheduled = true;
+    QMetaObject::invokeMethod(this, &ApplicationLog::notifyWatchers, Qt::QueuedConnection);
 }
 
 void ApplicationLog::notifyWatchers()

@@ -47,6 +47,8 @@ public:
 
     // Called by a group whose member polled empty: it is told once more events exist.
     void watch(ConsumerGroup *group);
+    // Tell the watching groups on the next event-loop iteration even without new events.
+    void scheduleNotify();
 
 private:
     void notifyWatchers();

@@ -29,7 +29,7 @@ void ConsumerGroup::leave(EmbeddedConsumer *member)
     const quint32 tag = member->tag();
     for (quint64 offset = m_windowBase; offset < m_next; ++offset) {
         if (slot(offset) == tag)
-            release(offset);
+            release(offset, tag);
     }
     if (m_members.isEmpty())
         m_idle.start();
@@ -39,13 +39,29 @@ void ConsumerGroup::leave(EmbeddedConsumer *member)
 
 int ConsumerGroup::take(EmbeddedConsumer *member, QList<Delivery> &out, int max)
 {
+    const bool turns = m_members.size() > 1;
+    if (turns) {
+        const bool turnOver = std::none_of(m_members.cbegin(), m_members.cend(),
+                                           [](const EmbeddedConsumer *m) { return m->credit() > 0; });
+        if (turnOver)
+            startTurn();
+        if (member->credit() <= 0) {
+            // This member had its share while another still holds some: the next turn
+            // starts on the next loop iteration (or with the next events).
+            m_log->watch(this);
+            if (backlog() > 0)
+                m_log->scheduleNotify();
+            return 0;
+        }
+        max = std::min(max, member->credit());
+    }
     int taken = 0;
     quint64 lost = 0;
     // Released deliveries first, so a shared group's events are not lost when a member leaves.
     while (taken < max && !m_redeliver.empty()) {
         const quint64 offset = m_redeliver.front();
         m_redeliver.pop_front();
-        if (slot(offset) != Released)
+        if (offset < m_windowBase || slot(offset) != Released)
             continue; // acknowledged meanwhile
         EventPtr event = m_log->at(offset);
         if (!event) {
@@ -70,6 +86,8 @@ int ConsumerGroup::take(EmbeddedConsumer *member, QList<Delivery> &out, int max)
         ++taken;
     }
     advanceWindow();
+    if (turns)
+        member->setCredit(member->credit() - taken);
     if (lost) {
         qCWarning(lcLog).nospace() << "consumer group " << m_id << " of application " << m_log->application()
                                    << " lost " << lost << " events to retention";
@@ -80,17 +98,20 @@ int ConsumerGroup::take(EmbeddedConsumer *member, QList<Delivery> &out, int max)
     return taken;
 }
 
-void ConsumerGroup::acknowledge(quint64 offset)
+void ConsumerGroup::acknowledge(quint64 offset, quint32 tag)
 {
     if (offset < m_windowBase || offset >= m_next)
+        return;
+    // A released delivery that still reached its subscriber counts as delivered too.
+    if (slot(offset) != tag && slot(offset) != Released)
         return;
     slot(offset) = Acked;
     advanceWindow();
 }
 
-void ConsumerGroup::release(quint64 offset)
+void ConsumerGroup::release(quint64 offset, quint32 tag)
 {
-    if (offset < m_windowBase || offset >= m_next || slot(offset) == Acked || slot(offset) == Released)
+    if (offset < m_windowBase || offset >= m_next || slot(offset) != tag)
         return;
     slot(offset) = Released;
     // Keep redeliveries in log order: a member rejoining resumes as if from the committed position.
@@ -106,8 +127,23 @@ void ConsumerGroup::advanceWindow()
     }
 }
 
+quint64 ConsumerGroup::backlog() const
+{
+    return m_log->endOffset() - std::max(m_next, m_log->startOffset()) + m_redeliver.size();
+}
+
+void ConsumerGroup::startTurn()
+{
+    const quint64 members = quint64(m_members.size());
+    const quint64 share = std::max<quint64>(1, (backlog() + members - 1) / members);
+    for (EmbeddedConsumer *member : std::as_const(m_members))
+        member->setCredit(int(std::min<quint64>(share, std::numeric_limits<int>::max())));
+}
+
 void ConsumerGroup::notifyMembers()
 {
+    if (m_members.size() > 1)
+        startTurn();
     for (EmbeddedConsumer *member : std::as_const(m_members)) {
         if (member->isWaiting())
             member->wake();

@@ -25,12 +25,12 @@ int EmbeddedConsumer::poll(QList<Delivery> &out, int max)
 
 void EmbeddedConsumer::acknowledge(const Delivery &delivery)
 {
-    m_group->acknowledge(delivery.offset);
+    m_group->acknowledge(delivery.offset, m_tag);
 }
 
 void EmbeddedConsumer::release(const Delivery &delivery)
 {
-    m_group->release(delivery.offset);
+    m_group->release(delivery.offset, m_tag);
     // Another member (or this one) may take it right away.
     m_group->notifyMembers();
 }

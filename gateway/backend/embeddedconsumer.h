@@ -24,11 +24,15 @@ public:
     // Called by the group when events arrived after this member polled empty.
     void wake();
     void reportLost(quint64 count) { Q_EMIT eventsLost(count); }
+    // How many more events this member may take in the current turn of a shared group.
+    int credit() const { return m_credit; }
+    void setCredit(int credit) { m_credit = credit; }
 
 private:
     ConsumerGroup *m_group;
     quint32 m_tag;
     bool m_waiting = true;
+    int m_credit = 0;
 };
 
 } // namespace drover::backend

@@ -282,6 +282,8 @@ void ClientConnection::handleConnect(ConnectPacket &packet)
     }
 
     m_keepAlive = packet.keepAlive;
+    // MQTT-3.1.2-29: with 0, reason strings go only on CONNACK, PUBLISH and DISCONNECT.
+    m_problemInformation = packet.properties.integer(Properties::RequestProblemInformation, 1) != 0;
     m_connect = std::move(packet);
     m_state = State::Authenticating;
     m_socket->setReadPaused(true); // nothing else is processed until we know who this is
@@ -424,7 +426,9 @@ void ClientConnection::handlePublish(PublishPacket &packet)
         sendPacket(PubAckPacket{PacketType::Pubrec, packet.packetId, ReasonCode::Success, {}});
         return;
     }
-    if (packet.qos != QoS::AtMostOnce && m_pendingAcks.size() >= m_context.limits.receiveMaximum) {
+    // Receive Maximum counts QoS 1 and 2 PUBLISHes not yet answered by PUBACK or PUBCOMP.
+    if (packet.qos != QoS::AtMostOnce
+        && m_pendingAcks.size() + size_t(m_awaitingRelease.size()) >= m_context.limits.receiveMaximum) {
         if (m_version == ProtocolVersion::V5) // MQTT-3.3.4-7
             return disconnectClient(ReasonCode::ReceiveMaximumExceeded,
                                     QStringLiteral("more than %1 unacknowledged QoS 1/2 messages")
@@ -630,7 +634,6 @@ void ClientConnection::checkKeepAlive()
     if (m_state == State::Connected && m_keepAlive > 0 && m_lastActivity.elapsed() > qint64(m_keepAlive) * 1500) {
         qCInfo(lcConnection).noquote() << describe() << "keep alive expired";
         disconnectClient(ReasonCode::KeepAliveTimeout, QStringLiteral("keep alive timeout"));
-        m_socket->abort();
     }
 }
 
@@ -656,8 +659,8 @@ void ClientConnection::handleDisconnect(const DisconnectPacket &packet)
 void ClientConnection::takeOver()
 {
     qCInfo(lcConnection).noquote() << describe() << "taken over by a new connection with the same client id";
+    publishWill(); // delayed wills go to the session, which cancels them if it is resumed
     m_session = nullptr; // the session moves on; it is not ours to detach
-    publishWill();
     disconnectClient(ReasonCode::SessionTakenOver, QStringLiteral("another connection took over this client id"));
 }
 
@@ -699,20 +702,25 @@ void ClientConnection::sendPacket(const Packet &packet)
 {
     if (m_state == State::Closing || m_state == State::Closed)
         return;
-    if (PacketEncoder::encodedSize(packet, m_version) > m_peerMaximumPacketSize) {
-        // MQTT-3.1.2-25 family: drop the reason string and user properties rather than the packet.
-        Packet trimmed = packet;
-        std::visit(
-            [](auto &p) {
-                if constexpr (HasProperties<std::decay_t<decltype(p)>>::value) {
-                    p.properties.clear(Properties::ReasonString);
-                }
-            },
-            trimmed);
-        PacketEncoder::append(m_outbox, trimmed, m_version);
+    const PacketType type = packetTypeOf(packet);
+    const bool problemInformationAllowed =
+        m_problemInformation || type == PacketType::Connack || type == PacketType::Disconnect;
+    if (problemInformationAllowed && PacketEncoder::encodedSize(packet, m_version) <= m_peerMaximumPacketSize) {
+        PacketEncoder::append(m_outbox, packet, m_version);
         return;
     }
-    PacketEncoder::append(m_outbox, packet, m_version);
+    // Drop the reason string rather than the packet: the client asked for no problem
+    // information (MQTT-3.1.2-29) or the packet would exceed its Maximum Packet Size
+    // (MQTT-3.1.2-25).
+    Packet trimmed = packet;
+    std::visit(
+        [](auto &p) {
+            if constexpr (HasProperties<std::decay_t<decltype(p)>>::value) {
+                p.properties.clear(Properties::ReasonString);
+            }
+        },
+        trimmed);
+    PacketEncoder::append(m_outbox, trimmed, m_version);
 }
 
 } // namespace drover::session

@@ -125,6 +125,7 @@ private:
     QSet<quint16> m_awaitingRelease;           // QoS 2 commands: PUBREC sent, PUBREL due
     bool m_readPausedForAcks = false;
     bool m_accepted = false; // CONNACK 0 was sent
+    bool m_problemInformation = true; // v5 Request Problem Information
 
     quint16 m_keepAlive = 0;
     QElapsedTimer m_lastActivity;

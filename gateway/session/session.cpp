@@ -27,16 +27,14 @@ Session::Session(QString clientId, const ServerContext &context, QObject *parent
     , m_context(context)
 {
     m_expiryTimer.setSingleShot(true);
-    connect(&m_expiryTimer, &QTimer::timeout, this, [this] {
-        sendDelayedWill(); // a will is due at the latest when its session ends
-        Q_EMIT expired(this);
-    });
+    connect(&m_expiryTimer, &QTimer::timeout, this, [this] { Q_EMIT expired(this); });
     m_willTimer.setSingleShot(true);
     connect(&m_willTimer, &QTimer::timeout, this, &Session::sendDelayedWill);
 }
 
 Session::~Session()
 {
+    sendDelayedWill(); // a will is due at the latest when its session ends
     releaseInflight(nullptr);
 }
 
@@ -44,18 +42,14 @@ void Session::attach(ClientConnection *connection)
 {
     m_expiryTimer.stop();
     m_willTimer.stop();
-    m_delayedWill.reset(); // resumed in time: the will is not sent (MQTT-3.1.3-9)
+    m_delayedWill.reset(); // resumed in time: the will is not sent (MQTT-3.1.2-8)
     m_connection = connection;
-    for (auto &stream : m_streams)
-        openConsumer(*stream);
+    resendInflight();
     schedulePump();
 }
 
 void Session::suspend()
 {
-    releaseInflight(nullptr);
-    for (auto &stream : m_streams)
-        stream->closeConsumer();
     m_connection = nullptr;
 }
 
@@ -63,10 +57,11 @@ void Session::detach()
 {
     suspend();
     if (m_expiryInterval == 0) {
-        sendDelayedWill();
         Q_EMIT expired(this);
         return;
     }
+    // Consumers and unacknowledged deliveries stay: the group keeps this member's place,
+    // and a resumed session sends them again with DUP set (MQTT-4.4.0-1).
     m_expiryTimer.start(timerInterval(m_expiryInterval));
 }
 
@@ -81,8 +76,7 @@ void Session::subscribe(const EventFilter &filter, const SubscriptionOptions &op
         }
     }
     auto stream = std::make_unique<EventStream>(filter, options, filter.groupId(m_clientId));
-    if (m_connection)
-        openConsumer(*stream);
+    openConsumer(*stream);
     qCDebug(lcSession).nospace() << "client " << m_clientId << " subscribed to " << filter.filter << " in group "
                                  << stream->groupId();
     m_streams.push_back(std::move(stream));
@@ -124,7 +118,8 @@ void Session::sendDelayedWill()
     if (!m_delayedWill)
         return;
     const backend::Command command = *std::exchange(m_delayedWill, std::nullopt);
-    m_context.commands->send(command, this, [command](const backend::CommandResult &result) {
+    // The sink is the callback's context: the session may be ending right now.
+    m_context.commands->send(command, m_context.commands, [command](const backend::CommandResult &result) {
         if (!result.accepted())
             qCWarning(lcSession).noquote() << "will of" << command.sender << "for device" << command.device
                                            << "refused:" << result.message;
@@ -191,12 +186,21 @@ void Session::pump()
 
 void Session::deliver(EventStream &stream, backend::Delivery &delivery)
 {
-    const cloudevents::CloudEvent &event = delivery.event->event();
-    backend::EventConsumer *consumer = stream.consumer();
-    if (stream.filter().narrow && !stream.filter().matches(event)) {
-        consumer->acknowledge(delivery); // not for this filter: consumed without sending
+    if (stream.filter().narrow && !stream.filter().matches(delivery.event->event())) {
+        stream.consumer()->acknowledge(delivery); // not for this filter: consumed without sending
         return;
     }
+    const bool atLeastOnce = stream.options().qos != QoS::AtMostOnce;
+    const quint16 packetId = atLeastOnce ? allocatePacketId() : 0;
+    if (!writePublish(stream, delivery, packetId, false) || !atLeastOnce) {
+        stream.consumer()->acknowledge(delivery);
+        return;
+    }
+    m_inflight.insert(packetId, InFlight{&stream, std::move(delivery), m_inflightSequence++});
+}
+
+bool Session::writePublish(EventStream &stream, const backend::Delivery &delivery, quint16 packetId, bool dup)
+{
     ClientConnection *connection = m_connection;
     const mqtt::ProtocolVersion version = connection->version();
     const auto mode =
@@ -205,11 +209,11 @@ void Session::deliver(EventStream &stream, backend::Delivery &delivery)
     const QByteArray &properties = delivery.event->propertyBlock(mode);
 
     PacketEncoder::PublishHead head;
-    head.topic = stream.topicFor(event);
-    head.qos = stream.options().qos;
+    head.topic = stream.topicFor(delivery.event->event());
+    head.qos = packetId ? QoS::AtLeastOnce : QoS::AtMostOnce;
+    head.dup = dup;
+    head.packetId = packetId;
     head.subscriptionId = stream.options().subscriptionId;
-    if (head.qos != QoS::AtMostOnce)
-        head.packetId = allocatePacketId();
 
     if (PacketEncoder::publishSize(version, head, properties, payload) > connection->peerMaximumPacketSize()) {
         // MQTT-3.1.2-24: never send a packet over the client's Maximum Packet Size; the
@@ -220,14 +224,29 @@ void Session::deliver(EventStream &stream, backend::Delivery &delivery)
                                            << " larger than its Maximum Packet Size "
                                            << connection->peerMaximumPacketSize();
         }
-        consumer->acknowledge(delivery);
-        return;
+        return false;
     }
     PacketEncoder::appendPublish(connection->outbox(), version, head, properties, payload);
-    if (head.qos == QoS::AtMostOnce)
-        consumer->acknowledge(delivery);
-    else
-        m_inflight.insert(head.packetId, InFlight{&stream, std::move(delivery)});
+    return true;
+}
+
+void Session::resendInflight()
+{
+    if (m_inflight.isEmpty())
+        return;
+    // In the order they were first sent (MQTT-4.6.0-1), with their packet ids and DUP set.
+    std::vector<quint16> ids(m_inflight.keyBegin(), m_inflight.keyEnd());
+    std::sort(ids.begin(), ids.end(), [this](quint16 a, quint16 b) {
+        return m_inflight.value(a).sequence < m_inflight.value(b).sequence;
+    });
+    for (quint16 id : ids) {
+        InFlight &entry = m_inflight[id];
+        if (!writePublish(*entry.stream, entry.delivery, id, true)) {
+            entry.stream->consumer()->acknowledge(entry.delivery);
+            m_inflight.remove(id);
+        }
+    }
+    m_connection->flush();
 }
 
 quint16 Session::allocatePacketId()

@@ -32,14 +32,14 @@ public:
     quint32 expiryInterval() const { return m_expiryInterval; }
     void setExpiryInterval(quint32 seconds) { m_expiryInterval = seconds; }
 
-    // Binds the session to a connection: consumers rejoin their groups (resuming from the
-    // committed positions) and delivery starts.
+    // Binds the session to a connection: unacknowledged deliveries are sent again (DUP set,
+    // same packet ids), then delivery continues where the session's consumers stand.
     void attach(ClientConnection *connection);
-    // Unbinds it: deliveries still in flight go back to their groups, consumers leave.
-    // Emits expired() right away when the expiry interval is 0, else after it.
+    // Unbinds it. With an expiry interval of 0 the session ends now (expired()); otherwise
+    // it keeps its consumers' places and its unacknowledged deliveries until it is resumed
+    // or expires.
     void detach();
-    // Unbinds it as detach() does, but without starting the expiry: another connection is
-    // about to take the session over.
+    // Unbinds it without starting the expiry: another connection is taking the session over.
     void suspend();
 
     // Adds or updates a subscription (the same filter again only changes its options).
@@ -65,10 +65,15 @@ private:
     struct InFlight {
         EventStream *stream = nullptr;
         backend::Delivery delivery;
+        quint64 sequence = 0; // order of first sending
     };
 
     void pump();
     void deliver(EventStream &stream, backend::Delivery &delivery);
+    // Appends the PUBLISH of `delivery` to the connection's outbox; false if it is larger
+    // than the client accepts.
+    bool writePublish(EventStream &stream, const backend::Delivery &delivery, quint16 packetId, bool dup);
+    void resendInflight();
     void openConsumer(EventStream &stream);
     void releaseInflight(EventStream *onlyStream);
     quint16 allocatePacketId();
@@ -82,6 +87,7 @@ private:
     size_t m_nextStream = 0; // round-robin start, so no subscription starves the others
     QHash<quint16, InFlight> m_inflight;
     quint16 m_nextPacketId = 1;
+    quint64 m_inflightSequence = 0;
     bool m_pumpScheduled = false;
     QList<backend::Delivery> m_batch; // reused for every poll
     QTimer m_expiryTimer;

@@ -24,6 +24,41 @@ FilterRefusal refuse(ReasonCode code, QString message)
     return FilterRefusal{code, std::move(message)};
 }
 
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// A device or channel level of a filter names a device or channel as delivery topics write
+// it (TopicScheme::appendTopicLevel), so '%XX' escapes are decoded; a stray '%' is refused,
+// or the filter could never match its own delivery topics.
+std::optional<QByteArray> decodeLevel(const QByteArray &level)
+{
+    QByteArray decoded;
+    decoded.reserve(level.size());
+    for (qsizetype i = 0; i < level.size(); ++i) {
+        if (level[i] != '%') {
+            decoded.append(level[i]);
+            continue;
+        }
+        if (i + 2 >= level.size())
+            return std::nullopt;
+        const int high = hexValue(level[i + 1]);
+        const int low = hexValue(level[i + 2]);
+        if (high < 0 || low < 0)
+            return std::nullopt;
+        decoded.append(char(high * 16 + low));
+        i += 2;
+    }
+    return decoded;
+}
+
 } // namespace
 
 std::variant<EventFilter, FilterRefusal> TopicScheme::parseFilter(const QByteArray &filter)
@@ -38,8 +73,8 @@ std::variant<EventFilter, FilterRefusal> TopicScheme::parseFilter(const QByteArr
 
     if (levels.first() == "$share" || levels.first() == "$shared") { // $shared: Drogue's legacy spelling
         if (levels.size() < 3)
-            return refuse(ReasonCode::NotAuthorized, QStringLiteral("a shared subscription needs "
-                                                                    "$share/<group>/app/<application>"));
+            return refuse(ReasonCode::TopicFilterInvalid, QStringLiteral("a shared subscription needs "
+                                                                         "$share/<group>/app/<application>"));
         if (levels[1].isEmpty() || containsWildcardChar(levels[1]))
             return refuse(ReasonCode::TopicFilterInvalid,
                           QStringLiteral("invalid share group name '%1'").arg(QString::fromUtf8(levels[1])));
@@ -73,20 +108,37 @@ std::variant<EventFilter, FilterRefusal> TopicScheme::parseFilter(const QByteArr
         return result;
 
     result.narrow = true;
+    result.narrowSuffix = levels.mid(2).join('/');
+    const auto literal = [&filter](const QByteArray &level, const char *what,
+                                   std::optional<QByteArray> &out) -> std::optional<FilterRefusal> {
+        if (level.isEmpty())
+            return refuse(ReasonCode::TopicFilterInvalid, QStringLiteral("empty %1 level in '%2'")
+                                                              .arg(QLatin1String(what), QString::fromUtf8(filter)));
+        out = decodeLevel(level);
+        if (!out)
+            return refuse(ReasonCode::TopicFilterInvalid,
+                          QStringLiteral("bad %-escape in the %1 level of '%2' (write '%' as %25)")
+                              .arg(QLatin1String(what), QString::fromUtf8(filter)));
+        return std::nullopt;
+    };
     const QByteArray &device = levels[2];
     if (device == "#") { // app/<app>/#: every device and channel
         result.channelLevel = true;
         return result;
     }
-    if (device != "+")
-        result.device = device;
+    if (device != "+") {
+        if (auto refusal = literal(device, "device", result.device))
+            return *refusal;
+    }
     if (levels.size() == 3)
         return result;
 
     result.channelLevel = true;
     const QByteArray &channel = levels[3];
-    if (channel != "+" && channel != "#")
-        result.channel = channel;
+    if (channel != "+" && channel != "#") {
+        if (auto refusal = literal(channel, "channel", result.channel))
+            return *refusal;
+    }
     return result;
 }
 
@@ -115,11 +167,8 @@ void EventFilter::deliveryTopic(const cloudevents::CloudEvent &event, QByteArray
 QString EventFilter::groupId(const QString &clientId) const
 {
     QString id = application + QLatin1Char('.') + (sharedGroup.isEmpty() ? clientId : sharedGroup);
-    if (narrow) {
-        id += QLatin1Char(':') + (device ? QString::fromUtf8(*device) : QStringLiteral("+"));
-        if (channelLevel)
-            id += QLatin1Char('/') + (channel ? QString::fromUtf8(*channel) : QStringLiteral("+"));
-    }
+    if (narrow)
+        id += QLatin1Char('/') + QString::fromUtf8(narrowSuffix);
     return id;
 }
 

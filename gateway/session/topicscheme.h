@@ -22,6 +22,8 @@ namespace drover::session {
 //   app/<app>/<device>/<channel>   device and channel ('+' allowed in either), delivered on
 //                                  app/<app>/<device>/<channel>
 //   app/<app>/#, app/<app>/<device>/#   any device / channel, delivered on the four-level topic
+// Device and channel levels are written escaped ('/', '+', '#', '%' as %2F, %2B, %23, %25)
+// in delivery topics, and literal levels of a filter are read the same way.
 //   $share/<group>/<any of these>  the same, in consumer group <app>.<group>
 // Delivery topics always match the filter (MQTT-4.7), so strict clients route them.
 struct EventFilter {
@@ -33,13 +35,14 @@ struct EventFilter {
     std::optional<QByteArray> device;  // nullopt: any device
     std::optional<QByteArray> channel; // nullopt: any channel
     bool channelLevel = false;         // delivery topics carry the channel level
+    QByteArray narrowSuffix;           // the filter's levels after the application, e.g. "device-1/+"
 
     bool matches(const cloudevents::CloudEvent &event) const;
     // Appends the topic this event is delivered on for this filter to `out` (cleared first).
     void deliveryTopic(const cloudevents::CloudEvent &event, QByteArray &out) const;
     // The consumer group: <app>.<group> for a shared filter, <app>.<client id> for a plain
-    // one (Drogue's ids); narrower filters append ":<device>/<channel>" so that they never
-    // split events with the client's other subscriptions.
+    // one (Drogue's ids); narrower filters append "/<the filter's device and channel levels>"
+    // so that they never split events with the client's other subscriptions.
     QString groupId(const QString &clientId) const;
 };
 
