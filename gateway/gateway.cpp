@@ -80,8 +80,9 @@ bool Gateway::start(QString *error)
         qCInfo(lcGateway).noquote() << "listening for MQTT on" << listener->url();
     }
     if (m_config.demo.enabled) {
-        m_demo = new demo::DemoApplication(m_config.demo.application, m_config.demo.devices, m_config.demo.rate,
-                                           m_events.get(), m_commands.get(), m_config.instance.toUtf8());
+        m_demo =
+            new demo::DemoApplication(m_config.demo.application, m_config.demo.devices, m_config.demo.rate,
+                                      m_events.get(), m_commands.get(), m_config.instance.toUtf8());
         m_demo->start();
         qCInfo(lcGateway).noquote() << "demo application" << m_config.demo.application << "with"
                                     << m_config.demo.devices << "devices at" << m_config.demo.rate

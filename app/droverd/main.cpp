@@ -14,7 +14,8 @@ Q_LOGGING_CATEGORY(lcMain, "drover.droverd")
 
 namespace {
 
-constexpr auto Description = R"(Drover gateway: device events as CloudEvents over MQTT, commands back to devices.
+constexpr auto Description =
+    R"(Drover gateway: device events as CloudEvents over MQTT, commands back to devices.
 
 Applications connect with any MQTT 3.1.1 or 5 client:
   SUBSCRIBE app/<application>                     every event of the application
@@ -52,27 +53,31 @@ int main(int argc, char *argv[])
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption configOption(
-        QStringLiteral("config"), QStringLiteral("Read the TOML configuration <file> (see resources/examples/drover.toml)."),
+        QStringLiteral("config"),
+        QStringLiteral("Read the TOML configuration <file> (see resources/examples/drover.toml)."),
         QStringLiteral("file"));
     const QCommandLineOption mqttOption(
         QStringLiteral("mqtt"),
-        QStringLiteral("Listen for MQTT on <host:port> (default 127.0.0.1:1883; port 0 picks a free port and the "
-                       "log says which). Repeatable; replaces the configured listeners."),
+        QStringLiteral(
+            "Listen for MQTT on <host:port> (default 127.0.0.1:1883; port 0 picks a free port and the "
+            "log says which). Repeatable; replaces the configured listeners."),
         QStringLiteral("host:port"));
     const QCommandLineOption demoOption(
         QStringLiteral("demo"),
-        QStringLiteral("Run the demo application 'demo' with simulated devices; anonymous clients may read and "
-                       "command it."));
-    const QCommandLineOption demoRateOption(QStringLiteral("demo-rate"),
-                                            QStringLiteral("Events per second of each demo device (default 1)."),
-                                            QStringLiteral("n"));
+        QStringLiteral(
+            "Run the demo application 'demo' with simulated devices; anonymous clients may read and "
+            "command it."));
+    const QCommandLineOption demoRateOption(
+        QStringLiteral("demo-rate"), QStringLiteral("Events per second of each demo device (default 1)."),
+        QStringLiteral("n"));
     const QCommandLineOption demoDevicesOption(QStringLiteral("demo-devices"),
                                                QStringLiteral("Number of demo devices (default 3)."),
                                                QStringLiteral("n"));
     const QCommandLineOption logLevelOption(QStringLiteral("log-level"),
                                             QStringLiteral("debug, info (default), warning or error."),
                                             QStringLiteral("level"));
-    parser.addOptions({configOption, mqttOption, demoOption, demoRateOption, demoDevicesOption, logLevelOption});
+    parser.addOptions(
+        {configOption, mqttOption, demoOption, demoRateOption, demoDevicesOption, logLevelOption});
     if (!parser.parse(QCoreApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"), 2);
     if (parser.isSet(QStringLiteral("help")))
@@ -80,7 +85,9 @@ int main(int argc, char *argv[])
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
     if (!parser.positionalArguments().isEmpty())
-        fail(QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first()), 2);
+        fail(
+            QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first()),
+            2);
 
     drover::config::Config config;
     if (parser.isSet(configOption)) {
@@ -106,7 +113,8 @@ int main(int argc, char *argv[])
         bool ok = false;
         const double rate = parser.value(demoRateOption).toDouble(&ok);
         if (!ok || !(rate > 0) || rate > 10000)
-            fail(QStringLiteral("--demo-rate: expected a number of events per second above 0 and up to 10000, got '%1'")
+            fail(QStringLiteral(
+                     "--demo-rate: expected a number of events per second above 0 and up to 10000, got '%1'")
                      .arg(parser.value(demoRateOption)),
                  2);
         config.demo.rate = rate;
@@ -115,13 +123,17 @@ int main(int argc, char *argv[])
         bool ok = false;
         const int devices = parser.value(demoDevicesOption).toInt(&ok);
         if (!ok || devices < 1 || devices > 1000)
-            fail(QStringLiteral("--demo-devices: expected 1 to 1000, got '%1'").arg(parser.value(demoDevicesOption)), 2);
+            fail(QStringLiteral("--demo-devices: expected 1 to 1000, got '%1'")
+                     .arg(parser.value(demoDevicesOption)),
+                 2);
         config.demo.devices = devices;
     }
     if (parser.isSet(logLevelOption))
         config.logLevel = parser.value(logLevelOption);
     if (!drover::applyLogLevel(config.logLevel))
-        fail(QStringLiteral("--log-level: expected debug, info, warning or error, got '%1'").arg(config.logLevel), 2);
+        fail(QStringLiteral("--log-level: expected debug, info, warning or error, got '%1'")
+                 .arg(config.logLevel),
+             2);
 
     drover::Gateway gateway(config);
     QString error;

@@ -8,12 +8,19 @@
 
 namespace drover::auth {
 
-enum class Permission { Read, Command };
+enum class Permission {
+    Read,
+    Command
+};
 
 class AccessPolicy
 {
 public:
-    enum class Decision { Allowed, UnknownApplication, Denied };
+    enum class Decision {
+        Allowed,
+        UnknownApplication,
+        Denied
+    };
 
     struct ApplicationRules {
         bool anonymousRead = false;

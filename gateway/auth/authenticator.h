@@ -21,9 +21,9 @@ struct Credentials {
 struct AuthVerdict {
     enum class Status {
         Accepted,
-        BadCredentials,      // wrong or unverifiable credentials (v5 0x86, 3.1.1 code 4)
-        NotAuthorized,       // who you are is known, but you may not connect (v5 0x87, 3.1.1 code 5)
-        Unavailable,         // the verifier can't be reached (v5 0x88, 3.1.1 code 3)
+        BadCredentials, // wrong or unverifiable credentials (v5 0x86, 3.1.1 code 4)
+        NotAuthorized,  // who you are is known, but you may not connect (v5 0x87, 3.1.1 code 5)
+        Unavailable,    // the verifier can't be reached (v5 0x88, 3.1.1 code 3)
     };
     Status status = Status::Accepted;
     Identity identity;

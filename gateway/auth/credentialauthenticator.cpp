@@ -11,8 +11,9 @@ void CredentialAuthenticator::authenticate(const Credentials &credentials, QObje
                                       QStringLiteral("user name and password given, but no API key store is "
                                                      "configured"));
     } else if (credentials.username || credentials.password) {
-        verdict = AuthVerdict::refuse(AuthVerdict::Status::BadCredentials,
-                                      QStringLiteral("access token given, but no token issuer is configured"));
+        verdict =
+            AuthVerdict::refuse(AuthVerdict::Status::BadCredentials,
+                                QStringLiteral("access token given, but no token issuer is configured"));
     }
     if (context && done)
         done(verdict);

@@ -13,8 +13,7 @@ ApplicationLog::ApplicationLog(QString application, RetentionLimits limits, QObj
     : QObject(parent)
     , m_application(std::move(application))
     , m_limits(limits)
-{
-}
+{}
 
 ApplicationLog::~ApplicationLog() = default;
 
@@ -24,8 +23,8 @@ quint64 ApplicationLog::append(EventPtr event)
     m_bytes += event->memorySize();
     m_events.push_back(std::move(event));
     // Retention: the oldest events go first. A group behind them learns it on its next take().
-    while (!m_events.empty()
-           && (qint64(m_events.size()) > m_limits.maxEvents || (m_bytes > m_limits.maxBytes && m_events.size() > 1))) {
+    while (!m_events.empty() && (qint64(m_events.size()) > m_limits.maxEvents ||
+                                 (m_bytes > m_limits.maxBytes && m_events.size() > 1))) {
         m_bytes -= m_events.front()->memorySize();
         m_events.pop_front();
         ++m_startOffset;
@@ -45,8 +44,9 @@ EventPtr ApplicationLog::at(quint64 offset) const
 quint64 ApplicationLog::offsetAt(const QDateTime &time) const
 {
     // Ingestion times are non-decreasing, so a binary search finds the first one at or after.
-    const auto it = std::lower_bound(m_events.begin(), m_events.end(), time,
-                                     [](const EventPtr &e, const QDateTime &t) { return e->event().time < t; });
+    const auto it =
+        std::lower_bound(m_events.begin(), m_events.end(), time,
+                         [](const EventPtr &e, const QDateTime &t) { return e->event().time < t; });
     return m_startOffset + quint64(it - m_events.begin());
 }
 
@@ -66,7 +66,8 @@ ConsumerGroup *ApplicationLog::group(const QString &groupId, const StartPosition
         offset = offsetAt(start.time);
         break;
     }
-    qCDebug(lcLog) << "application" << m_application << "new consumer group" << groupId << "at offset" << offset;
+    qCDebug(lcLog) << "application" << m_application << "new consumer group" << groupId << "at offset"
+                   << offset;
     auto group = std::make_unique<ConsumerGroup>(groupId, this, offset);
     return m_groups.emplace(groupId, std::move(group)).first->second.get();
 }

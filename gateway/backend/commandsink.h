@@ -40,7 +40,8 @@ public:
     // Hands a command to the backend. `done` runs on the event loop once the backend
     // accepted or refused it (possibly before send returns); not at all if `context` is
     // destroyed first. A sender acknowledges success only from `done`.
-    virtual void send(const Command &command, QObject *context, std::function<void(const CommandResult &)> done) = 0;
+    virtual void send(const Command &command, QObject *context,
+                      std::function<void(const CommandResult &)> done) = 0;
 };
 
 } // namespace drover::backend

@@ -55,9 +55,9 @@ private:
     QString m_id;
     ApplicationLog *m_log;
     QList<EmbeddedConsumer *> m_members;
-    quint64 m_windowBase;         // lowest offset not acknowledged
-    quint64 m_next;               // next offset never handed out
-    std::deque<quint32> m_window; // member tag, Acked or Released per offset
+    quint64 m_windowBase;            // lowest offset not acknowledged
+    quint64 m_next;                  // next offset never handed out
+    std::deque<quint32> m_window;    // member tag, Acked or Released per offset
     std::deque<quint64> m_redeliver; // released offsets, to hand out before m_next
     quint64 m_lostReported = 0;
     QElapsedTimer m_idle;

@@ -8,8 +8,9 @@ void EmbeddedCommandBus::send(const Command &command, QObject *context,
     CommandResult result;
     CommandReceiver *receiver = m_receivers.value({command.application, command.device});
     if (!receiver) {
-        result = {CommandResult::Status::UnknownDevice,
-                  QStringLiteral("no device '%1' in application '%2'").arg(command.device, command.application)};
+        result = {
+            CommandResult::Status::UnknownDevice,
+            QStringLiteral("no device '%1' in application '%2'").arg(command.device, command.application)};
     } else {
         result = receiver->receiveCommand(command);
     }

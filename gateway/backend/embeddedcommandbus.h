@@ -16,7 +16,8 @@ class EmbeddedCommandBus : public CommandSink
 public:
     using CommandSink::CommandSink;
 
-    void send(const Command &command, QObject *context, std::function<void(const CommandResult &)> done) override;
+    void send(const Command &command, QObject *context,
+              std::function<void(const CommandResult &)> done) override;
 
     // `receiver` gets the commands for (application, device) until detached.
     void attach(const QString &application, const QString &device, CommandReceiver *receiver);

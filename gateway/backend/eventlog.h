@@ -18,7 +18,11 @@ using cloudevents::EventPtr;
 
 // Where a consumer group that has no committed position begins.
 struct StartPosition {
-    enum class Kind { Latest, Earliest, Time };
+    enum class Kind {
+        Latest,
+        Earliest,
+        Time
+    };
     Kind kind = Kind::Latest;
     QDateTime time; // for Kind::Time: the first event at or after this time
 };
@@ -58,7 +62,12 @@ Q_SIGNALS:
 };
 
 struct PublishResult {
-    enum class Status { Accepted, UnknownApplication, Full, Unavailable };
+    enum class Status {
+        Accepted,
+        UnknownApplication,
+        Full,
+        Unavailable
+    };
     Status status = Status::Accepted;
     QString message; // why, for a refusal: goes to the log and the v5 reason string
     bool accepted() const { return status == Status::Accepted; }

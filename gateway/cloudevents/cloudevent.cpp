@@ -8,11 +8,13 @@ namespace drover::cloudevents {
 
 namespace {
 
-char asciiLower(char c) {
+char asciiLower(char c)
+{
     return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
 }
 
-bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b) {
+bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
+{
     if (a.size() != b.size())
         return false;
     for (qsizetype i = 0; i < a.size(); ++i) {
@@ -22,7 +24,8 @@ bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b) {
     return true;
 }
 
-QByteArrayView trimSpaces(QByteArrayView v) {
+QByteArrayView trimSpaces(QByteArrayView v)
+{
     while (!v.isEmpty() && (v.front() == ' ' || v.front() == '\t'))
         v = v.sliced(1);
     while (!v.isEmpty() && (v.back() == ' ' || v.back() == '\t'))
@@ -31,7 +34,8 @@ QByteArrayView trimSpaces(QByteArrayView v) {
 }
 
 // Appends value as exactly `width` decimal digits (value < 10^width).
-void appendDigits(char *&out, int value, int width) {
+void appendDigits(char *&out, int value, int width)
+{
     for (int i = width - 1; i >= 0; --i) {
         out[i] = char('0' + value % 10);
         value /= 10;
@@ -40,7 +44,8 @@ void appendDigits(char *&out, int value, int width) {
 }
 
 // Reads exactly `width` digits at pos; -1 if there are not that many.
-int readDigits(QByteArrayView s, qsizetype &pos, int width) {
+int readDigits(QByteArrayView s, qsizetype &pos, int width)
+{
     if (pos + width > s.size())
         return -1;
     int value = 0;
@@ -54,7 +59,8 @@ int readDigits(QByteArrayView s, qsizetype &pos, int width) {
     return value;
 }
 
-bool expect(QByteArrayView s, qsizetype &pos, char c) {
+bool expect(QByteArrayView s, qsizetype &pos, char c)
+{
     if (pos >= s.size() || s[pos] != c)
         return false;
     ++pos;
@@ -63,7 +69,8 @@ bool expect(QByteArrayView s, qsizetype &pos, char c) {
 
 } // namespace
 
-bool CloudEvent::operator==(const CloudEvent &o) const {
+bool CloudEvent::operator==(const CloudEvent &o) const
+{
     return id == o.id && source == o.source && type == o.type && subject == o.subject && time == o.time &&
            dataContentType == o.dataContentType && dataSchema == o.dataSchema &&
            application == o.application && device == o.device && sender == o.sender &&
@@ -71,7 +78,8 @@ bool CloudEvent::operator==(const CloudEvent &o) const {
            data == o.data;
 }
 
-QByteArray CloudEvent::timeString() const {
+QByteArray CloudEvent::timeString() const
+{
     if (!time.isValid())
         return {};
     const QDateTime utc = time.toUTC();
@@ -101,7 +109,8 @@ QByteArray CloudEvent::timeString() const {
     return out;
 }
 
-QDateTime CloudEvent::parseTime(QByteArrayView s) {
+QDateTime CloudEvent::parseTime(QByteArrayView s)
+{
     // RFC 3339 section 5.6 date-time, strictly: full date, full time and an offset.
     qsizetype pos = 0;
     const int year = readDigits(s, pos, 4);
@@ -166,7 +175,8 @@ QDateTime CloudEvent::parseTime(QByteArrayView s) {
     return QDateTime(date, clock, Qt::UTC).addSecs(-offsetSeconds);
 }
 
-QList<std::pair<QByteArray, QByteArray>> CloudEvent::attributes() const {
+QList<std::pair<QByteArray, QByteArray>> CloudEvent::attributes() const
+{
     QList<std::pair<QByteArray, QByteArray>> out;
     out.reserve(12 + extensions.size());
     out.append({QByteArrayLiteral("specversion"), QByteArray::fromRawData(SpecVersion, 3)});
@@ -184,7 +194,8 @@ QList<std::pair<QByteArray, QByteArray>> CloudEvent::attributes() const {
     return out;
 }
 
-QByteArray *CloudEvent::stringAttribute(QByteArrayView name) {
+QByteArray *CloudEvent::stringAttribute(QByteArrayView name)
+{
     if (name == "id")
         return &id;
     if (name == "source")
@@ -210,7 +221,8 @@ QByteArray *CloudEvent::stringAttribute(QByteArrayView name) {
     return nullptr;
 }
 
-bool isJsonContentType(QByteArrayView contentType) {
+bool isJsonContentType(QByteArrayView contentType)
+{
     // Only the media type essence counts: "application/json; charset=utf-8" is JSON.
     const qsizetype semicolon = contentType.indexOf(';');
     const QByteArrayView essence = trimSpaces(semicolon < 0 ? contentType : contentType.first(semicolon));
@@ -226,11 +238,13 @@ bool isJsonContentType(QByteArrayView contentType) {
     return subtype.size() > 5 && equalsIgnoreCase(subtype.last(5), "+json"); // RFC 6839 suffix
 }
 
-bool isJsonValue(QByteArrayView bytes) {
+bool isJsonValue(QByteArrayView bytes)
+{
     return JsonScanner::isValue(bytes);
 }
 
-QByteArray percentEncodeSegment(QByteArrayView segment) {
+QByteArray percentEncodeSegment(QByteArrayView segment)
+{
     // RFC 3986 section 2.3: only unreserved characters stay. Drogue's encoder escapes every
     // non-alphanumeric byte (my-dev -> my%2Ddev); we deliberately follow the RFC, so
     // "-", ".", "_" and "~" stay as they are (my-dev -> my-dev).
@@ -252,7 +266,8 @@ QByteArray percentEncodeSegment(QByteArrayView segment) {
     return out;
 }
 
-bool isValidUtf8(QByteArrayView bytes) {
+bool isValidUtf8(QByteArrayView bytes)
+{
     qsizetype pos = 0;
     const qsizetype n = bytes.size();
     while (pos < n) {
@@ -268,7 +283,8 @@ bool isValidUtf8(QByteArrayView bytes) {
     return true;
 }
 
-bool isExtensionName(QByteArrayView name) {
+bool isExtensionName(QByteArrayView name)
+{
     if (name.isEmpty())
         return false;
     for (const char c : name) {

@@ -75,7 +75,8 @@ bool isValidUtf8(QByteArrayView bytes);
 // only, and not the name of a context attribute, of a Drogue extension above, or `data`.
 bool isExtensionName(QByteArrayView name);
 
-template <typename F> void CloudEvent::forEachExtension(F &&f) const {
+template <typename F> void CloudEvent::forEachExtension(F &&f) const
+{
     const auto visit = [&f](const QByteArray &name, const QByteArray &value) {
         if (!value.isEmpty())
             f(name, value);

@@ -4,14 +4,16 @@
 
 namespace drover::cloudevents {
 
-std::optional<CloudEvent> DeviceEventFactory::create(const DeviceMessage &message, QByteArray *error) const {
+std::optional<CloudEvent> DeviceEventFactory::create(const DeviceMessage &message, QByteArray *error) const
+{
     return create(message,
                   QByteArray::fromRawData(CloudEvent::DeviceEventType, qstrlen(CloudEvent::DeviceEventType)),
                   error);
 }
 
 std::optional<CloudEvent> DeviceEventFactory::create(const DeviceMessage &message, const QByteArray &type,
-                                                     QByteArray *error) const {
+                                                     QByteArray *error) const
+{
     // Drogue's rule (endpoint-common/src/sender/mod.rs): a declared JSON type is a promise
     // the payload must keep; any other declared type is the device's business.
     QByteArray contentType;

@@ -19,7 +19,9 @@ struct DeviceMessage {
 class DeviceEventFactory
 {
 public:
-    explicit DeviceEventFactory(QByteArray instance) : m_instance(std::move(instance)) {}
+    explicit DeviceEventFactory(QByteArray instance)
+        : m_instance(std::move(instance))
+    {}
 
     // New event with a fresh id and the current time, or nullopt with `error` set when
     // the payload contradicts its declared JSON content type. Without a declared type,

@@ -14,7 +14,8 @@ namespace {
 
 // Appends s as a JSON string. Bytes that are not well-formed UTF-8 become U+FFFD so the
 // output is valid JSON whatever a device put into a channel or content type.
-void appendString(QByteArray &out, QByteArrayView s) {
+void appendString(QByteArray &out, QByteArrayView s)
+{
     static constexpr char hex[] = "0123456789abcdef";
     out.append('"');
     const qsizetype n = s.size();
@@ -73,7 +74,8 @@ void appendString(QByteArray &out, QByteArrayView s) {
 }
 
 // `,"name":"value"`; names are ours or passed isExtensionName, so they need no escaping.
-void appendMember(QByteArray &out, QByteArrayView name, QByteArrayView value) {
+void appendMember(QByteArray &out, QByteArrayView name, QByteArrayView value)
+{
     out.append(",\"");
     out.append(name);
     out.append("\":");
@@ -81,7 +83,8 @@ void appendMember(QByteArray &out, QByteArrayView name, QByteArrayView value) {
 }
 
 // Standard base64 (RFC 4648, padded) appended in place: no temporary like toBase64().
-void appendBase64(QByteArray &out, QByteArrayView data) {
+void appendBase64(QByteArray &out, QByteArrayView data)
+{
     static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const qsizetype start = out.size();
     const qsizetype encodedSize = (data.size() + 2) / 3 * 4;
@@ -106,7 +109,8 @@ void appendBase64(QByteArray &out, QByteArrayView data) {
     }
 }
 
-bool isTextContentType(QByteArrayView contentType) {
+bool isTextContentType(QByteArrayView contentType)
+{
     while (!contentType.isEmpty() && (contentType.front() == ' ' || contentType.front() == '\t'))
         contentType = contentType.sliced(1);
     if (contentType.size() < 5)
@@ -120,11 +124,13 @@ bool isTextContentType(QByteArrayView contentType) {
 }
 
 // A structured event without datacontenttype carries JSON data (CloudEvents JSON format 3.1).
-bool carriesJsonData(const QByteArray &contentType) {
+bool carriesJsonData(const QByteArray &contentType)
+{
     return contentType.isEmpty() || isJsonContentType(contentType);
 }
 
-bool fail(QByteArray *error, QByteArray message) {
+bool fail(QByteArray *error, QByteArray message)
+{
     if (error)
         *error = std::move(message);
     return false;
@@ -138,7 +144,8 @@ struct RawMember {
 
 // Lists the top-level members of a JSON object in document order with their raw value
 // text; false if json is not (strictly) one object.
-bool scanMembers(QByteArrayView json, QList<RawMember> &members) {
+bool scanMembers(QByteArrayView json, QList<RawMember> &members)
+{
     qsizetype pos = JsonScanner::skipWhitespace(json, 0);
     if (pos >= json.size() || json[pos] != '{')
         return false;
@@ -180,11 +187,17 @@ bool scanMembers(QByteArrayView json, QList<RawMember> &members) {
 
 } // namespace
 
-QByteArray JsonFormat::serialize(const CloudEvent &event) {
+QByteArray JsonFormat::serialize(const CloudEvent &event)
+{
     const QByteArray &contentType = event.dataContentType;
     const QByteArrayView data = event.data;
 
-    enum class DataForm { None, Json, Text, Base64 };
+    enum class DataForm {
+        None,
+        Json,
+        Text,
+        Base64
+    };
     DataForm form = DataForm::Base64;
     if (data.isEmpty() && contentType.isEmpty())
         form = DataForm::None;
@@ -244,7 +257,8 @@ QByteArray JsonFormat::serialize(const CloudEvent &event) {
     return out;
 }
 
-std::optional<CloudEvent> JsonFormat::parse(QByteArrayView json, QByteArray *error) {
+std::optional<CloudEvent> JsonFormat::parse(QByteArrayView json, QByteArray *error)
+{
     // RFC 8259 lets a parser ignore a byte order mark; Qt does, and so does the scan below.
     if (json.startsWith("\xEF\xBB\xBF"))
         json = json.sliced(3);

@@ -9,20 +9,24 @@ namespace drover::cloudevents {
 
 namespace {
 
-bool isWhitespace(char c) {
+bool isWhitespace(char c)
+{
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-bool isDigit(char c) {
+bool isDigit(char c)
+{
     return c >= '0' && c <= '9';
 }
 
-bool isHexDigit(char c) {
+bool isHexDigit(char c)
+{
     return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 // pos at the opening quote; returns the offset past the closing quote or -1.
-qsizetype skipString(QByteArrayView s, qsizetype pos) {
+qsizetype skipString(QByteArrayView s, qsizetype pos)
+{
     const qsizetype n = s.size();
     ++pos;
     while (pos < n) {
@@ -62,7 +66,8 @@ qsizetype skipString(QByteArrayView s, qsizetype pos) {
 }
 
 // pos at '-' or a digit; returns the offset past the number or -1.
-qsizetype skipNumber(QByteArrayView s, qsizetype pos) {
+qsizetype skipNumber(QByteArrayView s, qsizetype pos)
+{
     const qsizetype n = s.size();
     const qsizetype start = pos;
     if (s[pos] == '-')
@@ -104,7 +109,8 @@ qsizetype skipNumber(QByteArrayView s, qsizetype pos) {
     return pos;
 }
 
-qsizetype skipLiteral(QByteArrayView s, qsizetype pos, QByteArrayView literal) {
+qsizetype skipLiteral(QByteArrayView s, qsizetype pos, QByteArrayView literal)
+{
     if (s.sliced(pos).startsWith(literal))
         return pos + literal.size();
     return -1;
@@ -112,7 +118,8 @@ qsizetype skipLiteral(QByteArrayView s, qsizetype pos, QByteArrayView literal) {
 
 } // namespace
 
-int JsonScanner::utf8SequenceLength(QByteArrayView bytes, qsizetype pos) {
+int JsonScanner::utf8SequenceLength(QByteArrayView bytes, qsizetype pos)
+{
     const qsizetype n = bytes.size();
     if (pos < 0 || pos >= n)
         return 0;
@@ -156,13 +163,15 @@ int JsonScanner::utf8SequenceLength(QByteArrayView bytes, qsizetype pos) {
     return len;
 }
 
-qsizetype JsonScanner::skipWhitespace(QByteArrayView json, qsizetype pos) {
+qsizetype JsonScanner::skipWhitespace(QByteArrayView json, qsizetype pos)
+{
     while (pos < json.size() && isWhitespace(json[pos]))
         ++pos;
     return pos;
 }
 
-QByteArrayView JsonScanner::trimmed(QByteArrayView json) {
+QByteArrayView JsonScanner::trimmed(QByteArrayView json)
+{
     qsizetype begin = 0;
     qsizetype end = json.size();
     while (begin < end && isWhitespace(json[begin]))
@@ -172,7 +181,8 @@ QByteArrayView JsonScanner::trimmed(QByteArrayView json) {
     return json.sliced(begin, end - begin);
 }
 
-qsizetype JsonScanner::skipValue(QByteArrayView s, qsizetype pos) {
+qsizetype JsonScanner::skipValue(QByteArrayView s, qsizetype pos)
+{
     // Iterative with an explicit stack of open containers, so hostile nesting cannot
     // overflow the call stack.
     QVarLengthArray<char, 64> open;
@@ -259,7 +269,8 @@ qsizetype JsonScanner::skipValue(QByteArrayView s, qsizetype pos) {
     }
 }
 
-bool JsonScanner::isValue(QByteArrayView json) {
+bool JsonScanner::isValue(QByteArrayView json)
+{
     const qsizetype begin = skipWhitespace(json, 0);
     if (begin >= json.size())
         return false;
@@ -267,7 +278,8 @@ bool JsonScanner::isValue(QByteArrayView json) {
     return end >= 0 && skipWhitespace(json, end) == json.size();
 }
 
-void JsonScanner::appendCompact(QByteArray &out, QByteArrayView value) {
+void JsonScanner::appendCompact(QByteArray &out, QByteArrayView value)
+{
     const qsizetype n = value.size();
     qsizetype runStart = 0; // copy runs of significant bytes in one go
     qsizetype pos = 0;

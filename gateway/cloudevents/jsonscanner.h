@@ -8,7 +8,8 @@
 
 namespace drover::cloudevents {
 
-class JsonScanner {
+class JsonScanner
+{
 public:
     // Deepest nesting accepted. Qt's parser stops at 1024 and an event envelope adds one
     // level, so anything we call JSON still parses on the client once embedded.

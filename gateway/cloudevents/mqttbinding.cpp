@@ -14,7 +14,8 @@ constexpr qsizetype MaxMqttString = 65535;
 // byte length, or the subscriber treats the PUBLISH as malformed and disconnects. Device
 // names, channels and content types come from devices, so bad bytes become U+FFFD and an
 // overlong value is cut at a character boundary. Clean values are shared, not copied.
-QByteArray mqttString(const QByteArray &value) {
+QByteArray mqttString(const QByteArray &value)
+{
     if (value.size() <= MaxMqttString && !value.contains('\0') && isValidUtf8(value))
         return value;
     QByteArray out;
@@ -46,7 +47,8 @@ QByteArray mqttString(const QByteArray &value) {
 }
 
 // The same for every event, so encoded once and shared by all of them.
-const QByteArray &structuredPropertyBlock() {
+const QByteArray &structuredPropertyBlock()
+{
     static const QByteArray block = [] {
         mqtt::Properties properties;
         properties.setBytes(mqtt::Properties::ContentType,
@@ -57,14 +59,16 @@ const QByteArray &structuredPropertyBlock() {
     return block;
 }
 
-bool fail(QByteArray *error, QByteArray message) {
+bool fail(QByteArray *error, QByteArray message)
+{
     if (error)
         *error = std::move(message);
     return false;
 }
 
 std::optional<CloudEvent> decodeBinary(const QByteArray &payload, const mqtt::Properties &properties,
-                                       const QByteArray &specVersion, QByteArray *error) {
+                                       const QByteArray &specVersion, QByteArray *error)
+{
     if (specVersion != CloudEvent::SpecVersion) {
         fail(error, "unsupported specversion " + specVersion);
         return std::nullopt;
@@ -111,7 +115,8 @@ std::optional<CloudEvent> decodeBinary(const QByteArray &payload, const mqtt::Pr
 } // namespace
 
 EncodedEvent::EncodedEvent(CloudEvent event)
-    : m_event(std::move(event)) {
+    : m_event(std::move(event))
+{
     m_structuredPayload = JsonFormat::serialize(m_event);
     m_structuredProperties = structuredPropertyBlock();
 
@@ -136,16 +141,19 @@ EncodedEvent::EncodedEvent(CloudEvent event)
     m_memorySize = size;
 }
 
-const QByteArray &EncodedEvent::payload(ContentMode mode) const {
+const QByteArray &EncodedEvent::payload(ContentMode mode) const
+{
     return mode == ContentMode::Binary ? m_event.data : m_structuredPayload;
 }
 
-const QByteArray &EncodedEvent::propertyBlock(ContentMode mode) const {
+const QByteArray &EncodedEvent::propertyBlock(ContentMode mode) const
+{
     return mode == ContentMode::Binary ? m_binaryProperties : m_structuredProperties;
 }
 
 std::optional<CloudEvent> decodeMqttMessage(const QByteArray &payload, const mqtt::Properties &properties,
-                                            QByteArray *error) {
+                                            QByteArray *error)
+{
     const QByteArray specVersion = properties.userProperty(QByteArrayLiteral("specversion"));
     if (!specVersion.isNull())
         return decodeBinary(payload, properties, specVersion, error);

@@ -9,7 +9,10 @@
 
 namespace drover::cloudevents {
 
-enum class ContentMode { Structured, Binary };
+enum class ContentMode {
+    Structured,
+    Binary
+};
 
 // One event with its MQTT encodings, built once when the event enters the log and then
 // shared by every subscriber (std::shared_ptr<const EncodedEvent>): delivery only copies

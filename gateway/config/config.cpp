@@ -4,7 +4,8 @@
 
 namespace drover::config {
 
-const ApplicationConfig *Config::application(const QString &name) const {
+const ApplicationConfig *Config::application(const QString &name) const
+{
     for (const ApplicationConfig &app : applications) {
         if (app.name == name) {
             return &app;
@@ -15,13 +16,15 @@ const ApplicationConfig *Config::application(const QString &name) const {
 
 namespace {
 
-void setError(QString *error, const QString &message) {
+void setError(QString *error, const QString &message)
+{
     if (error) {
         *error = message;
     }
 }
 
-bool isAsciiDigits(QStringView text) {
+bool isAsciiDigits(QStringView text)
+{
     if (text.isEmpty()) {
         return false;
     }
@@ -35,7 +38,8 @@ bool isAsciiDigits(QStringView text) {
 
 // Strict dotted quad: QHostAddress also takes "127.1" and similar inet_aton shorthands,
 // which read like typos in a configuration file.
-std::optional<QHostAddress> parseIpv4(QStringView text) {
+std::optional<QHostAddress> parseIpv4(QStringView text)
+{
     const QList<QStringView> parts = text.split(QLatin1Char('.'));
     if (parts.size() != 4) {
         return std::nullopt;
@@ -56,7 +60,8 @@ std::optional<QHostAddress> parseIpv4(QStringView text) {
     return QHostAddress(address);
 }
 
-bool looksNumeric(QStringView text) {
+bool looksNumeric(QStringView text)
+{
     for (QChar c : text) {
         if (c != QLatin1Char('.') && (c < QLatin1Char('0') || c > QLatin1Char('9'))) {
             return false;
@@ -74,8 +79,8 @@ struct Unit {
 // what names the quantity in messages ("size", "duration").
 template <std::size_t N>
 std::optional<qint64> parseWithUnit(const QString &text, const Unit (&units)[N], QLatin1String what,
-                                    QLatin1String expectation, QLatin1String unknownUnitHint,
-                                    QString *error) {
+                                    QLatin1String expectation, QLatin1String unknownUnitHint, QString *error)
+{
     const QString quoted = QLatin1Char('"') + text + QLatin1Char('"');
     const QStringView trimmed = QStringView(text).trimmed();
     qsizetype digits = 0;
@@ -113,7 +118,8 @@ std::optional<qint64> parseWithUnit(const QString &text, const Unit (&units)[N],
     return value * factor;
 }
 
-template <std::size_t N> QString formatWithUnit(qint64 value, const Unit (&units)[N]) {
+template <std::size_t N> QString formatWithUnit(qint64 value, const Unit (&units)[N])
+{
     for (const Unit &unit : units) {
         if (value != 0 && value % unit.factor == 0) {
             return QString::number(value / unit.factor) + unit.name;
@@ -149,7 +155,8 @@ const KindName kindNames[] = {
 
 } // namespace
 
-std::optional<ListenerConfig> parseListenAddress(const QString &text, QString *error) {
+std::optional<ListenerConfig> parseListenAddress(const QString &text, QString *error)
+{
     const QString quoted = QLatin1Char('"') + text + QLatin1Char('"');
     const auto fail = [&](const QString &reason) {
         setError(error, QLatin1String("invalid address ") + quoted + QLatin1String(": ") + reason);
@@ -213,7 +220,8 @@ std::optional<ListenerConfig> parseListenAddress(const QString &text, QString *e
     return listener;
 }
 
-QString formatListenAddress(const ListenerConfig &listener) {
+QString formatListenAddress(const ListenerConfig &listener)
+{
     const QString port = QString::number(listener.port);
     if (listener.address.protocol() == QAbstractSocket::IPv6Protocol) {
         return QLatin1Char('[') + listener.address.toString() + QLatin1String("]:") + port;
@@ -221,7 +229,8 @@ QString formatListenAddress(const ListenerConfig &listener) {
     return listener.address.toString() + QLatin1Char(':') + port;
 }
 
-std::optional<ListenerConfig::Kind> listenerKindFromName(const QString &name) {
+std::optional<ListenerConfig::Kind> listenerKindFromName(const QString &name)
+{
     for (const KindName &entry : kindNames) {
         if (name == entry.name) {
             return entry.kind;
@@ -230,7 +239,8 @@ std::optional<ListenerConfig::Kind> listenerKindFromName(const QString &name) {
     return std::nullopt;
 }
 
-QString listenerKindName(ListenerConfig::Kind kind) {
+QString listenerKindName(ListenerConfig::Kind kind)
+{
     for (const KindName &entry : kindNames) {
         if (entry.kind == kind) {
             return entry.name;
@@ -239,7 +249,8 @@ QString listenerKindName(ListenerConfig::Kind kind) {
     return QString();
 }
 
-QStringList listenerKindNames() {
+QStringList listenerKindNames()
+{
     QStringList names;
     for (const KindName &entry : kindNames) {
         names.append(entry.name);
@@ -247,29 +258,34 @@ QStringList listenerKindNames() {
     return names;
 }
 
-std::optional<qint64> parseByteSize(const QString &text, QString *error) {
+std::optional<qint64> parseByteSize(const QString &text, QString *error)
+{
     return parseWithUnit(
         text, sizeUnits, QLatin1String("size"),
         QLatin1String("expected a whole number of bytes with an optional unit B, KiB, MiB or GiB"),
         QLatin1String("(units are B, KiB, MiB and GiB, powers of 1024)"), error);
 }
 
-QString formatByteSize(qint64 bytes) {
+QString formatByteSize(qint64 bytes)
+{
     return formatWithUnit(bytes, sizeUnits);
 }
 
-std::optional<qint64> parseDuration(const QString &text, QString *error) {
+std::optional<qint64> parseDuration(const QString &text, QString *error)
+{
     return parseWithUnit(
         text, durationUnits, QLatin1String("duration"),
         QLatin1String("expected a whole number of seconds with an optional unit s, m, h or d"),
         QLatin1String("(units are s, m, h and d)"), error);
 }
 
-QString formatDuration(qint64 seconds) {
+QString formatDuration(qint64 seconds)
+{
     return formatWithUnit(seconds, durationUnits);
 }
 
-bool isValidApplicationName(const QString &name, QString *error) {
+bool isValidApplicationName(const QString &name, QString *error)
+{
     if (name.isEmpty()) {
         setError(error, QStringLiteral("an application name must not be empty"));
         return false;

@@ -12,7 +12,9 @@
 namespace drover::config {
 
 struct ListenerConfig {
-    enum class Kind { Mqtt }; // TLS and WebSocket kinds come with the transports
+    enum class Kind {
+        Mqtt
+    }; // TLS and WebSocket kinds come with the transports
     Kind kind = Kind::Mqtt;
     QHostAddress address = QHostAddress::LocalHost;
     quint16 port = 1883; // 0 picks a free port; the log says which

@@ -15,16 +15,19 @@ namespace {
 
 constexpr qint64 int64Max = std::numeric_limits<qint64>::max();
 
-QString fromStd(std::string_view text) {
+QString fromStd(std::string_view text)
+{
     return QString::fromUtf8(text.data(), qsizetype(text.size()));
 }
 
-QString quoted(const QString &text) {
+QString quoted(const QString &text)
+{
     return QLatin1Char('"') + text + QLatin1Char('"');
 }
 
 // Keys that a TOML bare key could not spell are quoted so the path stays unambiguous.
-QString keyText(std::string_view key) {
+QString keyText(std::string_view key)
+{
     bool bare = !key.empty();
     for (char c : key) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -34,15 +37,18 @@ QString keyText(std::string_view key) {
     return bare ? fromStd(key) : quoted(fromStd(key));
 }
 
-QString childPath(const QString &path, std::string_view key) {
+QString childPath(const QString &path, std::string_view key)
+{
     return path.isEmpty() ? keyText(key) : path + QLatin1Char('.') + keyText(key);
 }
 
-QString indexPath(const QString &path, std::size_t index) {
+QString indexPath(const QString &path, std::size_t index)
+{
     return path + QLatin1Char('[') + QString::number(index) + QLatin1Char(']');
 }
 
-QString typeName(toml::node_type type) {
+QString typeName(toml::node_type type)
+{
     switch (type) {
     case toml::node_type::table:
         return QStringLiteral("a table");
@@ -69,7 +75,8 @@ QString typeName(toml::node_type type) {
 }
 
 // The scalar itself where it is short, so a message shows what was written.
-QString valueText(const toml::node &node) {
+QString valueText(const toml::node &node)
+{
     if (const auto *v = node.as_integer()) {
         return QString::number(v->get());
     }
@@ -86,7 +93,8 @@ QString valueText(const toml::node &node) {
 }
 
 // "got 0" for a value of the right type, "got "5" (a string)" for one of the wrong type.
-QString gotText(const toml::node &node, bool rightType) {
+QString gotText(const toml::node &node, bool rightType)
+{
     const QString value = valueText(node);
     if (rightType || node.is_table() || node.is_array() || node.is_date() || node.is_time() ||
         node.is_date_time()) {
@@ -95,18 +103,21 @@ QString gotText(const toml::node &node, bool rightType) {
     return QLatin1String("got ") + value + QLatin1String(" (") + typeName(node.type()) + QLatin1Char(')');
 }
 
-QString rangeText(qint64 min, qint64 max, const std::function<QString(qint64)> &format) {
+QString rangeText(qint64 min, qint64 max, const std::function<QString(qint64)> &format)
+{
     if (max == int64Max) {
         return QLatin1String("of at least ") + format(min);
     }
     return QLatin1String("from ") + format(min) + QLatin1String(" to ") + format(max);
 }
 
-QString plainNumber(qint64 value) {
+QString plainNumber(qint64 value)
+{
     return QString::number(value);
 }
 
-template <typename T> void store(const std::optional<qint64> &value, T &target) {
+template <typename T> void store(const std::optional<qint64> &value, T &target)
+{
     if (value) {
         target = T(*value);
     }
@@ -115,7 +126,8 @@ template <typename T> void store(const std::optional<qint64> &value, T &target) 
 // Walks the parsed document into a Config. It carries on after a problem so that the one
 // reported is the earliest in the file rather than the first in toml++'s key order
 // (tables iterate alphabetically).
-class Reader {
+class Reader
+{
 public:
     using Handler = std::function<void(const toml::node &node, const QString &path)>;
     struct Field {
@@ -124,13 +136,16 @@ public:
     };
 
     explicit Reader(const QString &source)
-        : m_source(source) {}
+        : m_source(source)
+    {}
 
-    void fail(const toml::source_region &where, const QString &path, const QString &message) {
+    void fail(const toml::source_region &where, const QString &path, const QString &message)
+    {
         fail(where.begin, path + QLatin1String(": ") + message);
     }
 
-    void fail(const toml::source_position &where, const QString &message) {
+    void fail(const toml::source_position &where, const QString &message)
+    {
         const bool earlier =
             !m_hasError || where.line < m_line || (where.line == m_line && where.column < m_column);
         if (earlier) {
@@ -146,7 +161,8 @@ public:
     QString error() const { return m_error; }
 
     // Every key of table must be one of fields; each known key goes to its reader.
-    void readFields(const toml::table &table, const QString &path, const std::vector<Field> &fields) {
+    void readFields(const toml::table &table, const QString &path, const std::vector<Field> &fields)
+    {
         for (auto &&[key, node] : table) {
             const Field *field = nullptr;
             for (const Field &candidate : fields) {
@@ -168,7 +184,8 @@ public:
         }
     }
 
-    const toml::table *table(const toml::node &node, const QString &path) {
+    const toml::table *table(const toml::node &node, const QString &path)
+    {
         if (const toml::table *t = node.as_table()) {
             return t;
         }
@@ -178,7 +195,8 @@ public:
 
     // The tables of a repeatable section ([[listener]]), each passed to read with its path.
     void tables(const toml::node &node, const QString &path,
-                const std::function<void(const toml::table &, const QString &)> &read) {
+                const std::function<void(const toml::table &, const QString &)> &read)
+    {
         const toml::array *array = node.as_array();
         if (!array) {
             fail(node.source(), path,
@@ -194,7 +212,8 @@ public:
         }
     }
 
-    std::optional<qint64> integer(const toml::node &node, const QString &path, qint64 min, qint64 max) {
+    std::optional<qint64> integer(const toml::node &node, const QString &path, qint64 min, qint64 max)
+    {
         const auto *v = node.as_integer();
         if (v && v->get() >= min && v->get() <= max) {
             return v->get();
@@ -205,7 +224,8 @@ public:
         return std::nullopt;
     }
 
-    std::optional<bool> boolean(const toml::node &node, const QString &path) {
+    std::optional<bool> boolean(const toml::node &node, const QString &path)
+    {
         if (const auto *v = node.as_boolean()) {
             return v->get();
         }
@@ -213,7 +233,8 @@ public:
         return std::nullopt;
     }
 
-    std::optional<QString> string(const toml::node &node, const QString &path) {
+    std::optional<QString> string(const toml::node &node, const QString &path)
+    {
         if (const auto *v = node.as_string()) {
             return fromStd(v->get());
         }
@@ -221,7 +242,8 @@ public:
         return std::nullopt;
     }
 
-    std::optional<QString> nonEmptyString(const toml::node &node, const QString &path) {
+    std::optional<QString> nonEmptyString(const toml::node &node, const QString &path)
+    {
         const std::optional<QString> v = string(node, path);
         if (v && v->isEmpty()) {
             fail(node.source(), path, QStringLiteral("must not be empty"));
@@ -230,7 +252,8 @@ public:
         return v;
     }
 
-    std::optional<QString> choice(const toml::node &node, const QString &path, const QStringList &choices) {
+    std::optional<QString> choice(const toml::node &node, const QString &path, const QStringList &choices)
+    {
         const auto *v = node.as_string();
         if (v && choices.contains(fromStd(v->get()))) {
             return fromStd(v->get());
@@ -248,7 +271,8 @@ public:
     }
 
     // A number in (0, max]: integers are accepted too, "rate = 2" means 2.0.
-    std::optional<double> positiveNumber(const toml::node &node, const QString &path, double max) {
+    std::optional<double> positiveNumber(const toml::node &node, const QString &path, double max)
+    {
         std::optional<double> value;
         if (const auto *v = node.as_floating_point()) {
             value = v->get();
@@ -264,28 +288,33 @@ public:
         return std::nullopt;
     }
 
-    std::optional<qint64> size(const toml::node &node, const QString &path, qint64 min, qint64 max) {
+    std::optional<qint64> size(const toml::node &node, const QString &path, qint64 min, qint64 max)
+    {
         return withUnit(node, path, min, max, QStringLiteral("size"), QStringLiteral("integer bytes"),
                         QStringLiteral("\"64MiB\""), parseByteSize, formatByteSize);
     }
 
-    std::optional<qint64> duration(const toml::node &node, const QString &path, qint64 min, qint64 max) {
+    std::optional<qint64> duration(const toml::node &node, const QString &path, qint64 min, qint64 max)
+    {
         return withUnit(node, path, min, max, QStringLiteral("duration"), QStringLiteral("integer seconds"),
                         QStringLiteral("\"24h\""), parseDuration, formatDuration);
     }
 
     // Handlers that store a checked value into target, for the common fields.
-    template <typename T> Handler integerInto(T &target, qint64 min, qint64 max) {
+    template <typename T> Handler integerInto(T &target, qint64 min, qint64 max)
+    {
         return [this, &target, min, max](const toml::node &n, const QString &p) {
             store(integer(n, p, min, max), target);
         };
     }
-    template <typename T> Handler sizeInto(T &target, qint64 min, qint64 max) {
+    template <typename T> Handler sizeInto(T &target, qint64 min, qint64 max)
+    {
         return [this, &target, min, max](const toml::node &n, const QString &p) {
             store(size(n, p, min, max), target);
         };
     }
-    template <typename T> Handler durationInto(T &target, qint64 min, qint64 max) {
+    template <typename T> Handler durationInto(T &target, qint64 min, qint64 max)
+    {
         return [this, &target, min, max](const toml::node &n, const QString &p) {
             store(duration(n, p, min, max), target);
         };
@@ -297,7 +326,8 @@ private:
     withUnit(const toml::node &node, const QString &path, qint64 min, qint64 max, const QString &what,
              const QString &plainForm, const QString &example,
              const std::function<std::optional<qint64>(const QString &, QString *)> &parse,
-             const std::function<QString(qint64)> &format) {
+             const std::function<QString(qint64)> &format)
+    {
         std::optional<qint64> value;
         if (const auto *i = node.as_integer()) {
             value = i->get();
@@ -332,7 +362,8 @@ private:
 };
 
 void readListener(Reader &reader, const toml::table &table, const QString &path, ListenerConfig &listener,
-                  const toml::node *&addressNode) {
+                  const toml::node *&addressNode)
+{
     // kind first: it decides which other keys belong to the listener.
     if (const toml::node *kindNode = table.get("kind")) {
         if (const std::optional<QString> name =
@@ -368,7 +399,8 @@ void readListener(Reader &reader, const toml::table &table, const QString &path,
     }
 }
 
-void readListeners(Reader &reader, const toml::node &node, const QString &path, Config &config) {
+void readListeners(Reader &reader, const toml::node &node, const QString &path, Config &config)
+{
     QList<ListenerConfig> listeners;
     reader.tables(node, path, [&](const toml::table &table, const QString &elementPath) {
         ListenerConfig listener;
@@ -389,7 +421,8 @@ void readListeners(Reader &reader, const toml::node &node, const QString &path, 
     config.listeners = listeners;
 }
 
-void readApplications(Reader &reader, const toml::node &node, const QString &path, Config &config) {
+void readApplications(Reader &reader, const toml::node &node, const QString &path, Config &config)
+{
     QHash<QString, toml::source_index> firstLine; // name -> line where it was first defined
     reader.tables(node, path, [&](const toml::table &table, const QString &elementPath) {
         ApplicationConfig app;
@@ -448,8 +481,8 @@ void readApplications(Reader &reader, const toml::node &node, const QString &pat
     });
 }
 
-void readRetention(Reader &reader, const toml::table &table, const QString &path,
-                   RetentionConfig &retention) {
+void readRetention(Reader &reader, const toml::table &table, const QString &path, RetentionConfig &retention)
+{
     reader.readFields(table, path,
                       {
                           {"max-events", reader.integerInto(retention.maxEvents, 1, int64Max)},
@@ -458,7 +491,8 @@ void readRetention(Reader &reader, const toml::table &table, const QString &path
                       });
 }
 
-void readSession(Reader &reader, const toml::table &table, const QString &path, SessionConfig &session) {
+void readSession(Reader &reader, const toml::table &table, const QString &path, SessionConfig &session)
+{
     constexpr qint64 u16Max = std::numeric_limits<quint16>::max();
     constexpr qint64 u32Max = std::numeric_limits<quint32>::max();
     // 128 B holds a CONNECT with short fields; 256 MiB is MQTT's own packet size limit.
@@ -476,7 +510,8 @@ void readSession(Reader &reader, const toml::table &table, const QString &path, 
         });
 }
 
-void readDemo(Reader &reader, const toml::table &table, const QString &path, DemoConfig &demo) {
+void readDemo(Reader &reader, const toml::table &table, const QString &path, DemoConfig &demo)
+{
     reader.readFields(table, path,
                       {
                           {"enabled",
@@ -505,7 +540,8 @@ void readDemo(Reader &reader, const toml::table &table, const QString &path, Dem
                       });
 }
 
-void readDocument(Reader &reader, const toml::table &root, Config &config) {
+void readDocument(Reader &reader, const toml::table &root, Config &config)
+{
     const auto section = [&](auto read, auto &target) {
         return [&reader, read, &target](const toml::node &n, const QString &p) {
             if (const toml::table *t = reader.table(n, p)) {
@@ -539,19 +575,22 @@ void readDocument(Reader &reader, const toml::table &root, Config &config) {
         });
 }
 
-QString syntaxError(const QString &sourceName, const toml::parse_error &error) {
+QString syntaxError(const QString &sourceName, const toml::parse_error &error)
+{
     const toml::source_position where = error.source().begin;
     return sourceName + QLatin1Char(':') + QString::number(where.line) + QLatin1Char(':') +
            QString::number(where.column) + QLatin1String(": ") + fromStd(error.description());
 }
 
-void setError(QString *error, const QString &message) {
+void setError(QString *error, const QString &message)
+{
     if (error) {
         *error = message;
     }
 }
 
-std::optional<Config> parseDocument(const QByteArray &toml, const QString &sourceName, QString *error) {
+std::optional<Config> parseDocument(const QByteArray &toml, const QString &sourceName, QString *error)
+{
     const std::string_view text(toml.constData(), std::size_t(toml.size()));
     const std::string source = sourceName.toStdString();
 #if TOML_EXCEPTIONS
@@ -583,7 +622,8 @@ std::optional<Config> parseDocument(const QByteArray &toml, const QString &sourc
 
 } // namespace
 
-std::optional<Config> ConfigLoader::loadFile(const QString &path, QString *error) {
+std::optional<Config> ConfigLoader::loadFile(const QString &path, QString *error)
+{
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         setError(error, QLatin1String("cannot read ") + path + QLatin1String(": ") + file.errorString());
@@ -597,7 +637,8 @@ std::optional<Config> ConfigLoader::loadFile(const QString &path, QString *error
     return parse(content, path, error);
 }
 
-std::optional<Config> ConfigLoader::parse(const QByteArray &toml, const QString &sourceName, QString *error) {
+std::optional<Config> ConfigLoader::parse(const QByteArray &toml, const QString &sourceName, QString *error)
+{
     // Nothing may escape into the caller's event loop; toml++ and allocation may throw.
     try {
         return parseDocument(toml, sourceName, error);

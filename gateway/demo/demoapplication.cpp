@@ -13,8 +13,8 @@ DemoApplication::DemoApplication(const QString &application, int devices, double
     , m_factory(instance)
 {
     for (int i = 1; i <= devices; ++i) {
-        auto *device = new DemoDevice(application, QStringLiteral("device-%1").arg(i), eventsPerSecond, events,
-                                      &m_factory, this);
+        auto *device = new DemoDevice(application, QStringLiteral("device-%1").arg(i), eventsPerSecond,
+                                      events, &m_factory, this);
         m_commands->attach(application, device->name(), device);
         m_devices.append(device);
     }

@@ -17,8 +17,9 @@ class DemoApplication : public QObject
 {
     Q_OBJECT
 public:
-    DemoApplication(const QString &application, int devices, double eventsPerSecond, backend::EventLog *events,
-                    backend::EmbeddedCommandBus *commands, const QByteArray &instance, QObject *parent = nullptr);
+    DemoApplication(const QString &application, int devices, double eventsPerSecond,
+                    backend::EventLog *events, backend::EmbeddedCommandBus *commands,
+                    const QByteArray &instance, QObject *parent = nullptr);
     ~DemoApplication() override;
 
     void start();

@@ -105,9 +105,10 @@ CommandResult DemoDevice::receiveCommand(const backend::Command &command)
                     error.isEmpty() ? QStringLiteral("interval must be 0.001 to 3600 seconds") : error};
         m_timer.setInterval(std::max(1, int(std::lround(*value * 1000))));
     } else {
-        return {CommandResult::Status::Rejected,
-                QStringLiteral("unknown command '%1': demo devices understand setTemperature and set-interval")
-                    .arg(command.name)};
+        return {
+            CommandResult::Status::Rejected,
+            QStringLiteral("unknown command '%1': demo devices understand setTemperature and set-interval")
+                .arg(command.name)};
     }
     m_lastCommand = command.name;
     qCInfo(lcDemo).noquote() << "device" << m_name << "obeys" << command.name << "from" << command.sender;

@@ -23,7 +23,11 @@ struct Frame {
 class FrameReader
 {
 public:
-    enum class Result { Frame, NeedMore, Error };
+    enum class Result {
+        Frame,
+        NeedMore,
+        Error
+    };
 
     // Maximum whole-packet size in bytes accepted from the peer (v5 Maximum Packet Size).
     explicit FrameReader(quint32 maximumPacketSize = 268435460);

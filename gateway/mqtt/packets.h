@@ -37,7 +37,11 @@ enum class PacketType : quint8 {
 
 const char *packetTypeName(PacketType type);
 
-enum class QoS : quint8 { AtMostOnce = 0, AtLeastOnce = 1, ExactlyOnce = 2 };
+enum class QoS : quint8 {
+    AtMostOnce = 0,
+    AtLeastOnce = 1,
+    ExactlyOnce = 2
+};
 
 struct Will {
     QByteArray topic;
@@ -50,7 +54,7 @@ struct Will {
 
 struct ConnectPacket {
     ProtocolVersion version = ProtocolVersion::V5;
-    QByteArray clientId; // may be empty: the server assigns one
+    QByteArray clientId;    // may be empty: the server assigns one
     bool cleanStart = true; // "clean session" in 3.1.1
     quint16 keepAlive = 60; // seconds, 0 = off
     std::optional<QByteArray> username;

@@ -193,9 +193,10 @@ bool PropertyCodec::read(ByteReader &reader, PacketType type, bool will, Propert
         if (isInteger(meta->type)) {
             if (!valueInRange(meta->id, value))
                 // Topic Alias 0 has its own reason code (spec 3.3.2.3.4, table 2-6: 0x94).
-                return fail(error, meta->id == P::TopicAlias ? ReasonCode::TopicAliasInvalid : ReasonCode::ProtocolError,
-                            where,
-                            describe(*meta) + " has the invalid value " + QByteArray::number(value));
+                return fail(error,
+                            meta->id == P::TopicAlias ? ReasonCode::TopicAliasInvalid
+                                                      : ReasonCode::ProtocolError,
+                            where, describe(*meta) + " has the invalid value " + QByteArray::number(value));
             if (meta->id == P::SubscriptionIdentifier)
                 properties.addSubscriptionIdentifier(value);
             else

@@ -63,7 +63,10 @@ enum class ConnackReturnCodeV3 : quint8 {
     NotAuthorized = 5,
 };
 
-inline bool isError(ReasonCode code) { return static_cast<quint8>(code) >= 0x80; }
+inline bool isError(ReasonCode code)
+{
+    return static_cast<quint8>(code) >= 0x80;
+}
 
 // Human readable name of a reason code, e.g. "Topic Name invalid" (spec wording).
 const char *reasonCodeName(ReasonCode code);

@@ -28,9 +28,8 @@ namespace {
 constexpr quint32 UnlimitedPacketSize = 268435460; // the largest an MQTT packet can be
 constexpr int CloseGraceMs = 5000;                 // for the peer to take our last bytes
 
-template<typename T, typename = void>
-struct HasProperties : std::false_type {};
-template<typename T>
+template <typename T, typename = void> struct HasProperties : std::false_type {};
+template <typename T>
 struct HasProperties<T, std::void_t<decltype(std::declval<T &>().properties)>> : std::true_type {};
 
 QByteArray utf8(const QString &s)
@@ -107,8 +106,8 @@ QString ClientConnection::describe() const
 
 bool ClientConnection::hasRoom() const
 {
-    return m_state == State::Connected
-           && m_socket->bytesToWrite() + m_outbox.size() < m_context.limits.socketHighWaterBytes;
+    return m_state == State::Connected &&
+           m_socket->bytesToWrite() + m_outbox.size() < m_context.limits.socketHighWaterBytes;
 }
 
 void ClientConnection::flush()
@@ -159,13 +158,14 @@ void ClientConnection::processFrames()
 
 void ClientConnection::protocolViolation(const DecodeError &error)
 {
-    qCWarning(lcConnection).noquote() << describe() << "sent a bad packet, closing:"
-                                      << QString::fromUtf8(error.message) << QStringLiteral("(%1)").arg(QLatin1String(reasonCodeName(error.reasonCode)));
+    qCWarning(lcConnection).noquote()
+        << describe() << "sent a bad packet, closing:" << QString::fromUtf8(error.message)
+        << QStringLiteral("(%1)").arg(QLatin1String(reasonCodeName(error.reasonCode)));
     if (m_state == State::AwaitingConnect && error.reasonCode == ReasonCode::UnsupportedProtocolVersion) {
         // MQTT-3.1.2-2: answer an unknown protocol level with "unacceptable protocol version",
         // in the 3.1.1 form every client version can read.
-        m_outbox.append(PacketEncoder::encode(ConnackPacket{false, ReasonCode::UnsupportedProtocolVersion, {}},
-                                              ProtocolVersion::V311));
+        m_outbox.append(PacketEncoder::encode(
+            ConnackPacket{false, ReasonCode::UnsupportedProtocolVersion, {}}, ProtocolVersion::V311));
         closeAfterFlush();
         return;
     }
@@ -203,8 +203,8 @@ void ClientConnection::dispatch(Packet &packet)
         if (auto *connectPacket = std::get_if<ConnectPacket>(&packet))
             return handleConnect(*connectPacket);
         // MQTT-3.1.0-1: the first packet must be CONNECT.
-        qCWarning(lcConnection).noquote() << describe() << "sent" << packetTypeName(packetTypeOf(packet))
-                                          << "before CONNECT, closing";
+        qCWarning(lcConnection).noquote()
+            << describe() << "sent" << packetTypeName(packetTypeOf(packet)) << "before CONNECT, closing";
         m_state = State::Closing;
         m_socket->abort();
         return;
@@ -226,12 +226,14 @@ void ClientConnection::dispatch(Packet &packet)
         return handleDisconnect(std::get<DisconnectPacket>(packet));
     case PacketType::Connect:
         // MQTT-3.1.0-2: a second CONNECT is a protocol error.
-        return disconnectClient(ReasonCode::ProtocolError, QStringLiteral("second CONNECT on one connection"));
+        return disconnectClient(ReasonCode::ProtocolError,
+                                QStringLiteral("second CONNECT on one connection"));
     case PacketType::Pubrec:
     case PacketType::Pubcomp:
         // We never send QoS 2, so the client has nothing to acknowledge this way.
-        return disconnectClient(ReasonCode::ProtocolError, QStringLiteral("%1 for a QoS 2 message never sent")
-                                                               .arg(QLatin1String(packetTypeName(packetTypeOf(packet)))));
+        return disconnectClient(ReasonCode::ProtocolError,
+                                QStringLiteral("%1 for a QoS 2 message never sent")
+                                    .arg(QLatin1String(packetTypeName(packetTypeOf(packet)))));
     case PacketType::Auth:
         return disconnectClient(ReasonCode::ProtocolError,
                                 QStringLiteral("AUTH without an authentication method agreed at CONNECT"));
@@ -239,8 +241,9 @@ void ClientConnection::dispatch(Packet &packet)
     case PacketType::Suback:
     case PacketType::Unsuback:
     case PacketType::Pingresp:
-        return disconnectClient(ReasonCode::ProtocolError, QStringLiteral("%1 is sent by servers, not clients")
-                                                               .arg(QLatin1String(packetTypeName(packetTypeOf(packet)))));
+        return disconnectClient(ReasonCode::ProtocolError,
+                                QStringLiteral("%1 is sent by servers, not clients")
+                                    .arg(QLatin1String(packetTypeName(packetTypeOf(packet)))));
     }
 }
 
@@ -260,7 +263,8 @@ void ClientConnection::handleConnect(ConnectPacket &packet)
                                             "user name or password"));
     if (m_version == ProtocolVersion::V5) {
         m_sendWindow = int(packet.properties.integer(Properties::ReceiveMaximum, 65535));
-        m_peerMaximumPacketSize = packet.properties.integer(Properties::MaximumPacketSize, UnlimitedPacketSize);
+        m_peerMaximumPacketSize =
+            packet.properties.integer(Properties::MaximumPacketSize, UnlimitedPacketSize);
     } else {
         m_sendWindow = 65535;
     }
@@ -270,14 +274,16 @@ void ClientConnection::handleConnect(ConnectPacket &packet)
     if (packet.will) {
         const Will &will = *packet.will;
         if (will.retain && m_version == ProtocolVersion::V5)
-            return refuseConnect(ReasonCode::RetainNotSupported, QStringLiteral("retained wills are not supported"));
+            return refuseConnect(ReasonCode::RetainNotSupported,
+                                 QStringLiteral("retained wills are not supported"));
         const auto topic = TopicScheme::parseCommandTopic(will.topic);
         if (!topic)
             return refuseConnect(ReasonCode::TopicNameInvalid,
                                  QStringLiteral("a will can only be a command: "
                                                 "command/<application>/<device>/<command>"));
-        m_will = backend::Command{topic->application, topic->device, topic->command, will.payload,
-                                  will.properties.contentType(), QString()};
+        m_will = backend::Command{
+            topic->application, topic->device, topic->command, will.payload, will.properties.contentType(),
+            QString()};
         m_willDelay = will.properties.integer(Properties::WillDelayInterval, 0);
     }
 
@@ -318,7 +324,8 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
         const auto decision = m_context.policy->check(m_identity, m_will->application, Permission::Command);
         if (decision != AccessPolicy::Decision::Allowed)
             return refuseConnect(ReasonCode::NotAuthorized,
-                                 QStringLiteral("will: ") + describeRefusal(decision, m_will->application, "command"));
+                                 QStringLiteral("will: ") +
+                                     describeRefusal(decision, m_will->application, "command"));
     }
 
     Properties connackProperties;
@@ -343,8 +350,8 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
     m_sessionExpiryWasZero = expiry == 0;
 
     // Keep alive: v5 clients that ask for none or too long get the server's (Server Keep Alive).
-    if (m_version == ProtocolVersion::V5
-        && (m_keepAlive == 0 || m_keepAlive > m_context.limits.maxKeepAliveSeconds)) {
+    if (m_version == ProtocolVersion::V5 &&
+        (m_keepAlive == 0 || m_keepAlive > m_context.limits.maxKeepAliveSeconds)) {
         m_keepAlive = m_context.limits.maxKeepAliveSeconds;
         connackProperties.setInteger(Properties::ServerKeepAlive, m_keepAlive);
     }
@@ -369,7 +376,8 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
                                    << QStringLiteral("(MQTT %1, %2 session, keep alive %3 s)")
                                           .arg(m_version == ProtocolVersion::V5 ? QStringLiteral("5")
                                                                                 : QStringLiteral("3.1.1"),
-                                               claim.present ? QStringLiteral("resumed") : QStringLiteral("new"))
+                                               claim.present ? QStringLiteral("resumed")
+                                                             : QStringLiteral("new"))
                                           .arg(m_keepAlive);
 
     m_keepAliveTimer.stop();
@@ -382,8 +390,9 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
 
 void ClientConnection::refuseConnect(ReasonCode reasonCode, const QString &reason)
 {
-    qCWarning(lcConnection).noquote() << describe() << "refused at CONNECT:" << reason
-                                      << QStringLiteral("(%1)").arg(QLatin1String(reasonCodeName(reasonCode)));
+    qCWarning(lcConnection).noquote()
+        << describe() << "refused at CONNECT:" << reason
+        << QStringLiteral("(%1)").arg(QLatin1String(reasonCodeName(reasonCode)));
     ConnackPacket connack{false, reasonCode, {}};
     if (m_version == ProtocolVersion::V5 && !reason.isEmpty())
         connack.properties.setBytes(Properties::ReasonString, utf8(reason));
@@ -415,10 +424,12 @@ void ClientConnection::handlePublish(PublishPacket &packet)
             }
         }
         if (!packet.properties.subscriptionIdentifiers().isEmpty()) // MQTT-3.3.4-6
-            return disconnectClient(ReasonCode::ProtocolError,
-                                    QStringLiteral("a client PUBLISH must not carry a subscription identifier"));
+            return disconnectClient(
+                ReasonCode::ProtocolError,
+                QStringLiteral("a client PUBLISH must not carry a subscription identifier"));
         if (packet.retain) // we advertise Retain Available = 0 (MQTT-3.3.1-?; spec 3.2.2.3.5)
-            return disconnectClient(ReasonCode::RetainNotSupported, QStringLiteral("retained messages are not supported"));
+            return disconnectClient(ReasonCode::RetainNotSupported,
+                                    QStringLiteral("retained messages are not supported"));
     }
 
     if (packet.qos == QoS::ExactlyOnce && m_awaitingRelease.contains(packet.packetId)) {
@@ -427,8 +438,8 @@ void ClientConnection::handlePublish(PublishPacket &packet)
         return;
     }
     // Receive Maximum counts QoS 1 and 2 PUBLISHes not yet answered by PUBACK or PUBCOMP.
-    if (packet.qos != QoS::AtMostOnce
-        && m_pendingAcks.size() + size_t(m_awaitingRelease.size()) >= m_context.limits.receiveMaximum) {
+    if (packet.qos != QoS::AtMostOnce &&
+        m_pendingAcks.size() + size_t(m_awaitingRelease.size()) >= m_context.limits.receiveMaximum) {
         if (m_version == ProtocolVersion::V5) // MQTT-3.3.4-7
             return disconnectClient(ReasonCode::ReceiveMaximumExceeded,
                                     QStringLiteral("more than %1 unacknowledged QoS 1/2 messages")
@@ -443,10 +454,12 @@ void ClientConnection::handlePublish(PublishPacket &packet)
                                  .arg(QString::fromUtf8(packet.topic)));
     const auto decision = m_context.policy->check(m_identity, topic->application, Permission::Command);
     if (decision != AccessPolicy::Decision::Allowed)
-        return refusePublish(packet, reasonFor(decision), describeRefusal(decision, topic->application, "command"));
+        return refusePublish(packet, reasonFor(decision),
+                             describeRefusal(decision, topic->application, "command"));
 
-    backend::Command command{topic->application, topic->device,   topic->command,
-                             packet.payload,     packet.properties.contentType(), m_clientId};
+    backend::Command command{
+        topic->application, topic->device, topic->command, packet.payload, packet.properties.contentType(),
+        m_clientId};
     if (packet.qos == QoS::AtMostOnce) {
         m_context.commands->send(command, this, [this, command](const backend::CommandResult &result) {
             if (!result.accepted())
@@ -467,7 +480,8 @@ void ClientConnection::handlePublish(PublishPacket &packet)
     });
 }
 
-void ClientConnection::refusePublish(const PublishPacket &packet, ReasonCode reasonCode, const QString &reason)
+void ClientConnection::refusePublish(const PublishPacket &packet, ReasonCode reasonCode,
+                                     const QString &reason)
 {
     qCWarning(lcConnection).noquote() << describe() << "refused PUBLISH:" << reason;
     if (m_version == ProtocolVersion::V5 && packet.qos != QoS::AtMostOnce) {
@@ -506,8 +520,10 @@ void ClientConnection::sendPendingAcks()
                 return;
             }
         }
-        PubAckPacket reply{ack.qos == QoS::AtLeastOnce ? PacketType::Puback : PacketType::Pubrec, ack.packetId,
-                           ack.reasonCode, {}};
+        PubAckPacket reply{ack.qos == QoS::AtLeastOnce ? PacketType::Puback : PacketType::Pubrec,
+                           ack.packetId,
+                           ack.reasonCode,
+                           {}};
         if (!ack.reason.isEmpty() && isError(ack.reasonCode))
             reply.properties.setBytes(Properties::ReasonString, utf8(ack.reason));
         if (ack.qos == QoS::ExactlyOnce && !isError(ack.reasonCode))
@@ -524,8 +540,10 @@ void ClientConnection::sendPendingAcks()
 void ClientConnection::handlePubrel(const PubAckPacket &packet)
 {
     const bool known = m_awaitingRelease.remove(packet.packetId);
-    sendPacket(PubAckPacket{PacketType::Pubcomp, packet.packetId,
-                            known ? ReasonCode::Success : ReasonCode::PacketIdentifierNotFound, {}});
+    sendPacket(PubAckPacket{PacketType::Pubcomp,
+                            packet.packetId,
+                            known ? ReasonCode::Success : ReasonCode::PacketIdentifierNotFound,
+                            {}});
 }
 
 void ClientConnection::handlePuback(const PubAckPacket &packet)
@@ -560,9 +578,10 @@ void ClientConnection::handleSubscribe(const SubscribePacket &packet)
             if (time.isValid()) {
                 options.start = {backend::StartPosition::Kind::Time, time.toUTC()};
             } else {
-                optionError = QStringLiteral("start must be earliest, latest or an RFC 3339 time with a zone, "
-                                             "not '%1'")
-                                  .arg(QString::fromUtf8(start));
+                optionError =
+                    QStringLiteral("start must be earliest, latest or an RFC 3339 time with a zone, "
+                                   "not '%1'")
+                        .arg(QString::fromUtf8(start));
             }
         }
         const QList<quint32> &ids = packet.properties.subscriptionIdentifiers();
@@ -594,12 +613,14 @@ void ClientConnection::handleSubscribe(const SubscribePacket &packet)
         }
         options.qos = request.maximumQoS == QoS::AtMostOnce ? QoS::AtMostOnce : QoS::AtLeastOnce;
         m_session->subscribe(filter, options);
-        suback.reasonCodes.append(options.qos == QoS::AtMostOnce ? ReasonCode::Success : ReasonCode::GrantedQoS1);
+        suback.reasonCodes.append(options.qos == QoS::AtMostOnce ? ReasonCode::Success
+                                                                 : ReasonCode::GrantedQoS1);
     }
     if (!optionError.isEmpty())
         refusals.prepend(optionError);
     if (!refusals.isEmpty()) {
-        qCWarning(lcConnection).noquote() << describe() << "refused subscription:" << refusals.join(QStringLiteral("; "));
+        qCWarning(lcConnection).noquote()
+            << describe() << "refused subscription:" << refusals.join(QStringLiteral("; "));
         if (m_version == ProtocolVersion::V5)
             suback.properties.setBytes(Properties::ReasonString, utf8(refusals.join(QStringLiteral("; "))));
     }
@@ -631,7 +652,8 @@ void ClientConnection::checkKeepAlive()
         return;
     }
     // MQTT-3.1.2-22: one and a half keep-alive periods without a packet end the connection.
-    if (m_state == State::Connected && m_keepAlive > 0 && m_lastActivity.elapsed() > qint64(m_keepAlive) * 1500) {
+    if (m_state == State::Connected && m_keepAlive > 0 &&
+        m_lastActivity.elapsed() > qint64(m_keepAlive) * 1500) {
         qCInfo(lcConnection).noquote() << describe() << "keep alive expired";
         disconnectClient(ReasonCode::KeepAliveTimeout, QStringLiteral("keep alive timeout"));
     }
@@ -643,8 +665,9 @@ void ClientConnection::handleDisconnect(const DisconnectPacket &packet)
         if (packet.properties.has(Properties::SessionExpiryInterval)) {
             const quint32 expiry = packet.properties.integer(Properties::SessionExpiryInterval);
             if (m_sessionExpiryWasZero && expiry != 0) // MQTT-3.14.2-2
-                return disconnectClient(ReasonCode::ProtocolError,
-                                        QStringLiteral("session expiry set at DISCONNECT after 0 at CONNECT"));
+                return disconnectClient(
+                    ReasonCode::ProtocolError,
+                    QStringLiteral("session expiry set at DISCONNECT after 0 at CONNECT"));
             if (m_session)
                 m_session->setExpiryInterval(std::min(expiry, m_context.limits.maxSessionExpirySeconds));
         }
@@ -659,9 +682,10 @@ void ClientConnection::handleDisconnect(const DisconnectPacket &packet)
 void ClientConnection::takeOver()
 {
     qCInfo(lcConnection).noquote() << describe() << "taken over by a new connection with the same client id";
-    publishWill(); // delayed wills go to the session, which cancels them if it is resumed
+    publishWill();       // delayed wills go to the session, which cancels them if it is resumed
     m_session = nullptr; // the session moves on; it is not ours to detach
-    disconnectClient(ReasonCode::SessionTakenOver, QStringLiteral("another connection took over this client id"));
+    disconnectClient(ReasonCode::SessionTakenOver,
+                     QStringLiteral("another connection took over this client id"));
 }
 
 void ClientConnection::publishWill()
@@ -705,7 +729,8 @@ void ClientConnection::sendPacket(const Packet &packet)
     const PacketType type = packetTypeOf(packet);
     const bool problemInformationAllowed =
         m_problemInformation || type == PacketType::Connack || type == PacketType::Disconnect;
-    if (problemInformationAllowed && PacketEncoder::encodedSize(packet, m_version) <= m_peerMaximumPacketSize) {
+    if (problemInformationAllowed &&
+        PacketEncoder::encodedSize(packet, m_version) <= m_peerMaximumPacketSize) {
         PacketEncoder::append(m_outbox, packet, m_version);
         return;
     }

@@ -65,7 +65,13 @@ Q_SIGNALS:
     void finished(drover::session::ClientConnection *connection);
 
 private:
-    enum class State { AwaitingConnect, Authenticating, Connected, Closing, Closed };
+    enum class State {
+        AwaitingConnect,
+        Authenticating,
+        Connected,
+        Closing,
+        Closed
+    };
 
     struct PendingAck { // an inbound QoS 1/2 PUBLISH waiting for the command sink
         quint16 packetId = 0;
@@ -124,7 +130,7 @@ private:
     quint64 m_ackSequenceBase = 0;             // sequence number of m_pendingAcks.front()
     QSet<quint16> m_awaitingRelease;           // QoS 2 commands: PUBREC sent, PUBREL due
     bool m_readPausedForAcks = false;
-    bool m_accepted = false; // CONNACK 0 was sent
+    bool m_accepted = false;          // CONNACK 0 was sent
     bool m_problemInformation = true; // v5 Request Problem Information
 
     quint16 m_keepAlive = 0;

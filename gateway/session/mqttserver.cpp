@@ -10,8 +10,7 @@ MqttServer::MqttServer(ServerContext context, QObject *parent)
     : QObject(parent)
     , m_context(std::move(context))
     , m_sessions(new SessionStore(m_context, this))
-{
-}
+{}
 
 MqttServer::~MqttServer()
 {
@@ -42,7 +41,8 @@ void MqttServer::shutdown()
     m_shuttingDown = true;
     const QList<ClientConnection *> connections = m_connections;
     for (ClientConnection *connection : connections)
-        connection->disconnectClient(mqtt::ReasonCode::ServerShuttingDown, QStringLiteral("server shutting down"));
+        connection->disconnectClient(mqtt::ReasonCode::ServerShuttingDown,
+                                     QStringLiteral("server shutting down"));
     if (m_connections.isEmpty())
         Q_EMIT drained();
 }

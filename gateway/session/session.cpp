@@ -17,7 +17,8 @@ namespace {
 // QTimer counts int milliseconds (24.8 days); longer intervals end at that bound.
 std::chrono::milliseconds timerInterval(quint32 seconds)
 {
-    return std::chrono::milliseconds(std::min<qint64>(qint64(seconds) * 1000, std::numeric_limits<int>::max()));
+    return std::chrono::milliseconds(
+        std::min<qint64>(qint64(seconds) * 1000, std::numeric_limits<int>::max()));
 }
 } // namespace
 
@@ -77,8 +78,8 @@ void Session::subscribe(const EventFilter &filter, const SubscriptionOptions &op
     }
     auto stream = std::make_unique<EventStream>(filter, options, filter.groupId(m_clientId));
     openConsumer(*stream);
-    qCDebug(lcSession).nospace() << "client " << m_clientId << " subscribed to " << filter.filter << " in group "
-                                 << stream->groupId();
+    qCDebug(lcSession).nospace() << "client " << m_clientId << " subscribed to " << filter.filter
+                                 << " in group " << stream->groupId();
     m_streams.push_back(std::move(stream));
     schedulePump();
 }
@@ -136,8 +137,8 @@ void Session::schedulePump()
 
 void Session::openConsumer(EventStream &stream)
 {
-    stream.setConsumer(m_context.events->subscribe(stream.filter().application, stream.groupId(),
-                                                   stream.options().start));
+    stream.setConsumer(
+        m_context.events->subscribe(stream.filter().application, stream.groupId(), stream.options().start));
     connect(stream.consumer(), &backend::EventConsumer::eventsAvailable, this, &Session::schedulePump);
     connect(stream.consumer(), &backend::EventConsumer::eventsLost, this, [this, &stream](quint64 count) {
         qCWarning(lcSession).nospace() << "client " << m_clientId << " missed " << count << " events of "
@@ -215,14 +216,15 @@ bool Session::writePublish(EventStream &stream, const backend::Delivery &deliver
     head.packetId = packetId;
     head.subscriptionId = stream.options().subscriptionId;
 
-    if (PacketEncoder::publishSize(version, head, properties, payload) > connection->peerMaximumPacketSize()) {
+    if (PacketEncoder::publishSize(version, head, properties, payload) >
+        connection->peerMaximumPacketSize()) {
         // MQTT-3.1.2-24: never send a packet over the client's Maximum Packet Size; the
         // event is dropped for this subscriber only.
         if (!stream.oversizeReported) {
             stream.oversizeReported = true;
-            qCWarning(lcSession).nospace() << "client " << m_clientId << " skips events of " << stream.filter().filter
-                                           << " larger than its Maximum Packet Size "
-                                           << connection->peerMaximumPacketSize();
+            qCWarning(lcSession).nospace()
+                << "client " << m_clientId << " skips events of " << stream.filter().filter
+                << " larger than its Maximum Packet Size " << connection->peerMaximumPacketSize();
         }
         return false;
     }

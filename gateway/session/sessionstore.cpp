@@ -12,8 +12,7 @@ namespace drover::session {
 SessionStore::SessionStore(const ServerContext &context, QObject *parent)
     : QObject(parent)
     , m_context(context)
-{
-}
+{}
 
 SessionStore::~SessionStore()
 {

@@ -92,11 +92,12 @@ std::variant<EventFilter, FilterRefusal> TopicScheme::parseFilter(const QByteArr
                       QStringLiteral("'%1' is not an event stream: subscribe to app/<application>")
                           .arg(QString::fromUtf8(filter)));
     if (levels.size() < 2 || levels[1].isEmpty())
-        return refuse(ReasonCode::TopicFilterInvalid, QStringLiteral("no application in '%1'")
-                                                          .arg(QString::fromUtf8(filter)));
+        return refuse(ReasonCode::TopicFilterInvalid,
+                      QStringLiteral("no application in '%1'").arg(QString::fromUtf8(filter)));
     if (isWildcard(levels[1]))
         return refuse(ReasonCode::WildcardSubscriptionsNotSupported,
-                      QStringLiteral("subscribe to one application at a time, not '%1'").arg(QString::fromUtf8(filter)));
+                      QStringLiteral("subscribe to one application at a time, not '%1'")
+                          .arg(QString::fromUtf8(filter)));
     if (levels.size() > 4)
         return refuse(ReasonCode::TopicFilterInvalid,
                       QStringLiteral("'%1' has too many levels: app/<application>/<device>/<channel>")
@@ -112,8 +113,9 @@ std::variant<EventFilter, FilterRefusal> TopicScheme::parseFilter(const QByteArr
     const auto literal = [&filter](const QByteArray &level, const char *what,
                                    std::optional<QByteArray> &out) -> std::optional<FilterRefusal> {
         if (level.isEmpty())
-            return refuse(ReasonCode::TopicFilterInvalid, QStringLiteral("empty %1 level in '%2'")
-                                                              .arg(QLatin1String(what), QString::fromUtf8(filter)));
+            return refuse(
+                ReasonCode::TopicFilterInvalid,
+                QStringLiteral("empty %1 level in '%2'").arg(QLatin1String(what), QString::fromUtf8(filter)));
         out = decodeLevel(level);
         if (!out)
             return refuse(ReasonCode::TopicFilterInvalid,

@@ -30,8 +30,8 @@ struct EventFilter {
     QByteArray filter; // as subscribed, including any $share prefix
     QByteArray prefix; // "app", "a" or "application"
     QString application;
-    QString sharedGroup; // empty for a plain subscription
-    bool narrow = false; // a device or channel level is present
+    QString sharedGroup;               // empty for a plain subscription
+    bool narrow = false;               // a device or channel level is present
     std::optional<QByteArray> device;  // nullopt: any device
     std::optional<QByteArray> channel; // nullopt: any channel
     bool channelLevel = false;         // delivery topics carry the channel level

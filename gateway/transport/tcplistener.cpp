@@ -28,8 +28,9 @@ bool TcpListener::listen(const QHostAddress &address, quint16 port, QString *err
 QString TcpListener::url() const
 {
     const QHostAddress a = address();
-    const QString host = a.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
-                                                                       : a.toString();
+    const QString host = a.protocol() == QAbstractSocket::IPv6Protocol
+                             ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
+                             : a.toString();
     return QStringLiteral("mqtt://%1:%2").arg(host).arg(port());
 }
 

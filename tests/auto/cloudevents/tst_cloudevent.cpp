@@ -13,7 +13,8 @@ using Attributes = QList<std::pair<QByteArray, QByteArray>>;
 
 namespace {
 
-CloudEvent fullEvent() {
+CloudEvent fullEvent()
+{
     CloudEvent e;
     e.id = QByteArrayLiteral("5f0c6e1e-4c1b-4a53-9d0e-7f1f3c2b8a11");
     e.source = QByteArrayLiteral("drogue://app1/dev1");
@@ -31,13 +32,15 @@ CloudEvent fullEvent() {
     return e;
 }
 
-QByteArray deepArrays(int depth) {
+QByteArray deepArrays(int depth)
+{
     return QByteArray(depth, '[') + QByteArray(depth, ']');
 }
 
 } // namespace
 
-class TestCloudEvent : public QObject {
+class TestCloudEvent : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -63,7 +66,8 @@ private Q_SLOTS:
     void scannerCompact();
 };
 
-void TestCloudEvent::equality() {
+void TestCloudEvent::equality()
+{
     const CloudEvent base = fullEvent();
     QVERIFY(base == fullEvent());
     QVERIFY(!(base != fullEvent()));
@@ -97,7 +101,8 @@ void TestCloudEvent::equality() {
     }
 }
 
-void TestCloudEvent::timeString_data() {
+void TestCloudEvent::timeString_data()
+{
     QTest::addColumn<QDateTime>("time");
     QTest::addColumn<QByteArray>("expected");
 
@@ -115,7 +120,8 @@ void TestCloudEvent::timeString_data() {
     QTest::newRow("negative year") << QDateTime(QDate(-5, 1, 1), QTime(0, 0), Qt::UTC) << QByteArray();
 }
 
-void TestCloudEvent::timeString() {
+void TestCloudEvent::timeString()
+{
     QFETCH(QDateTime, time);
     QFETCH(QByteArray, expected);
     CloudEvent e;
@@ -123,7 +129,8 @@ void TestCloudEvent::timeString() {
     QCOMPARE(e.timeString(), expected);
 }
 
-void TestCloudEvent::parseTime_data() {
+void TestCloudEvent::parseTime_data()
+{
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<QDateTime>("expected"); // invalid = must be refused
 
@@ -157,7 +164,8 @@ void TestCloudEvent::parseTime_data() {
     QTest::newRow("short year") << QByteArray("226-11-25T12:00:00Z") << QDateTime();
 }
 
-void TestCloudEvent::parseTime() {
+void TestCloudEvent::parseTime()
+{
     QFETCH(QByteArray, text);
     QFETCH(QDateTime, expected);
     const QDateTime parsed = CloudEvent::parseTime(text);
@@ -168,7 +176,8 @@ void TestCloudEvent::parseTime() {
     }
 }
 
-void TestCloudEvent::timeRoundTrip() {
+void TestCloudEvent::timeRoundTrip()
+{
     CloudEvent e;
     e.time = QDateTime::currentDateTimeUtc();
     const QByteArray text = e.timeString();
@@ -176,7 +185,8 @@ void TestCloudEvent::timeRoundTrip() {
     QCOMPARE(CloudEvent::parseTime(text), e.time);
 }
 
-void TestCloudEvent::attributesOrder() {
+void TestCloudEvent::attributesOrder()
+{
     const CloudEvent e = fullEvent();
     const Attributes expected = {
         {"specversion", "1.0"},
@@ -196,7 +206,8 @@ void TestCloudEvent::attributesOrder() {
     QCOMPARE(e.attributes(), expected);
 }
 
-void TestCloudEvent::attributesOmitEmpty() {
+void TestCloudEvent::attributesOmitEmpty()
+{
     CloudEvent e;
     e.id = "1";
     e.source = "drogue://a/b";
@@ -211,7 +222,8 @@ void TestCloudEvent::attributesOmitEmpty() {
     QCOMPARE(e.attributes(), expected);
 }
 
-void TestCloudEvent::attributesFilterExtensions() {
+void TestCloudEvent::attributesFilterExtensions()
+{
     CloudEvent e;
     e.id = "1";
     e.source = "s";
@@ -240,7 +252,8 @@ void TestCloudEvent::attributesFilterExtensions() {
     QCOMPARE(visited, expected.mid(4));
 }
 
-void TestCloudEvent::jsonContentType_data() {
+void TestCloudEvent::jsonContentType_data()
+{
     QTest::addColumn<QByteArray>("contentType");
     QTest::addColumn<bool>("json");
 
@@ -268,13 +281,15 @@ void TestCloudEvent::jsonContentType_data() {
     QTest::newRow("+jsonx") << QByteArray("application/a+jsonx") << false;
 }
 
-void TestCloudEvent::jsonContentType() {
+void TestCloudEvent::jsonContentType()
+{
     QFETCH(QByteArray, contentType);
     QFETCH(bool, json);
     QCOMPARE(isJsonContentType(contentType), json);
 }
 
-void TestCloudEvent::jsonValue_data() {
+void TestCloudEvent::jsonValue_data()
+{
     QTest::addColumn<QByteArray>("bytes");
     QTest::addColumn<bool>("valid");
 
@@ -337,7 +352,8 @@ void TestCloudEvent::jsonValue_data() {
     QTest::newRow("depth 100000") << deepArrays(100000) << false;
 }
 
-void TestCloudEvent::jsonValue() {
+void TestCloudEvent::jsonValue()
+{
     QFETCH(QByteArray, bytes);
     QFETCH(bool, valid);
     QCOMPARE(isJsonValue(bytes), valid);
@@ -350,7 +366,8 @@ void TestCloudEvent::jsonValue() {
     }
 }
 
-void TestCloudEvent::percentEncode_data() {
+void TestCloudEvent::percentEncode_data()
+{
     QTest::addColumn<QByteArray>("segment");
     QTest::addColumn<QByteArray>("expected");
 
@@ -366,13 +383,15 @@ void TestCloudEvent::percentEncode_data() {
     QTest::newRow("high byte") << QByteArray("\xFF") << QByteArray("%FF");
 }
 
-void TestCloudEvent::percentEncode() {
+void TestCloudEvent::percentEncode()
+{
     QFETCH(QByteArray, segment);
     QFETCH(QByteArray, expected);
     QCOMPARE(percentEncodeSegment(segment), expected);
 }
 
-void TestCloudEvent::utf8_data() {
+void TestCloudEvent::utf8_data()
+{
     QTest::addColumn<QByteArray>("bytes");
     QTest::addColumn<bool>("valid");
 
@@ -395,14 +414,16 @@ void TestCloudEvent::utf8_data() {
     QTest::newRow("bad continuation") << QByteArray("\xE2\x28\xA1") << false;
 }
 
-void TestCloudEvent::utf8() {
+void TestCloudEvent::utf8()
+{
     QFETCH(QByteArray, bytes);
     QFETCH(bool, valid);
     QCOMPARE(isValidUtf8(bytes), valid);
     QCOMPARE(isValidUtf8(bytes), QByteArrayView(bytes).isValidUtf8()); // agrees with Qt
 }
 
-void TestCloudEvent::extensionName_data() {
+void TestCloudEvent::extensionName_data()
+{
     QTest::addColumn<QByteArray>("name");
     QTest::addColumn<bool>("valid");
 
@@ -419,13 +440,15 @@ void TestCloudEvent::extensionName_data() {
         QTest::newRow(taken) << QByteArray(taken) << false;
 }
 
-void TestCloudEvent::extensionName() {
+void TestCloudEvent::extensionName()
+{
     QFETCH(QByteArray, name);
     QFETCH(bool, valid);
     QCOMPARE(isExtensionName(name), valid);
 }
 
-void TestCloudEvent::scannerCompact() {
+void TestCloudEvent::scannerCompact()
+{
     QByteArray out = "prefix:";
     JsonScanner::appendCompact(out, " { \"a b\" : [ 1 , 2.50 ] ,\n\t\"c\":\"x \\\" y\" } ");
     QCOMPARE(out, QByteArray("prefix:{\"a b\":[1,2.50],\"c\":\"x \\\" y\"}"));

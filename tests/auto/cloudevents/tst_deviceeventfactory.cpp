@@ -6,7 +6,8 @@
 
 using namespace drover::cloudevents;
 
-class TestDeviceEventFactory : public QObject {
+class TestDeviceEventFactory : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -22,7 +23,8 @@ private Q_SLOTS:
 
 namespace {
 
-DeviceMessage message(QByteArray payload = QByteArrayLiteral("{\"t\":1}"), QByteArray contentType = {}) {
+DeviceMessage message(QByteArray payload = QByteArrayLiteral("{\"t\":1}"), QByteArray contentType = {})
+{
     DeviceMessage m;
     m.application = QByteArrayLiteral("app1");
     m.device = QByteArrayLiteral("dev1");
@@ -35,7 +37,8 @@ DeviceMessage message(QByteArray payload = QByteArrayLiteral("{\"t\":1}"), QByte
 
 } // namespace
 
-void TestDeviceEventFactory::attributes() {
+void TestDeviceEventFactory::attributes()
+{
     const DeviceEventFactory factory(QByteArrayLiteral("drover-1"));
     QCOMPARE(factory.instance(), QByteArray("drover-1"));
 
@@ -70,7 +73,8 @@ void TestDeviceEventFactory::attributes() {
     QCOMPARE(id.version(), QUuid::Random);
 }
 
-void TestDeviceEventFactory::senderDefaultsToDevice() {
+void TestDeviceEventFactory::senderDefaultsToDevice()
+{
     const DeviceEventFactory factory(QByteArrayLiteral("i"));
     DeviceMessage m = message();
     m.sender.clear();
@@ -80,7 +84,8 @@ void TestDeviceEventFactory::senderDefaultsToDevice() {
     QCOMPARE(event->partitionKey, QByteArray("app1/dev1"));
 }
 
-void TestDeviceEventFactory::percentEncodedNames() {
+void TestDeviceEventFactory::percentEncodedNames()
+{
     const DeviceEventFactory factory(QByteArrayLiteral("i"));
     DeviceMessage m = message();
     m.application = QByteArrayLiteral("my-app");
@@ -95,7 +100,8 @@ void TestDeviceEventFactory::percentEncodedNames() {
     QCOMPARE(event->sender, QByteArray("gw/a"));
 }
 
-void TestDeviceEventFactory::customType() {
+void TestDeviceEventFactory::customType()
+{
     const DeviceEventFactory factory(QByteArrayLiteral("i"));
     DeviceMessage m = message(QByteArrayLiteral("{\"connected\":true}"));
     m.channel = QByteArrayLiteral("connection");
@@ -110,7 +116,8 @@ void TestDeviceEventFactory::customType() {
     QVERIFY(!error.isEmpty());
 }
 
-void TestDeviceEventFactory::freshIds() {
+void TestDeviceEventFactory::freshIds()
+{
     const DeviceEventFactory factory(QByteArrayLiteral("i"));
     const auto a = factory.create(message());
     const auto b = factory.create(message());
@@ -118,7 +125,8 @@ void TestDeviceEventFactory::freshIds() {
     QVERIFY(a->id != b->id);
 }
 
-void TestDeviceEventFactory::contentType_data() {
+void TestDeviceEventFactory::contentType_data()
+{
     QTest::addColumn<QByteArray>("declared");
     QTest::addColumn<QByteArray>("payload");
     QTest::addColumn<bool>("accepted");
@@ -168,7 +176,8 @@ void TestDeviceEventFactory::contentType_data() {
                                      << QByteArray("application/json-seq");
 }
 
-void TestDeviceEventFactory::contentType() {
+void TestDeviceEventFactory::contentType()
+{
     QFETCH(QByteArray, declared);
     QFETCH(QByteArray, payload);
     QFETCH(bool, accepted);
@@ -187,7 +196,8 @@ void TestDeviceEventFactory::contentType() {
     }
 }
 
-void TestDeviceEventFactory::rejectionWithoutErrorPointer() {
+void TestDeviceEventFactory::rejectionWithoutErrorPointer()
+{
     const DeviceEventFactory factory(QByteArrayLiteral("i"));
     QVERIFY(!factory.create(message(QByteArrayLiteral("nope"), QByteArrayLiteral("application/json"))));
 }

@@ -11,7 +11,8 @@ using namespace drover::cloudevents;
 
 namespace {
 
-CloudEvent baseEvent() {
+CloudEvent baseEvent()
+{
     CloudEvent e;
     e.id = QByteArrayLiteral("id-1");
     e.source = QByteArrayLiteral("drogue://app1/dev1");
@@ -25,7 +26,8 @@ CloudEvent baseEvent() {
     return e;
 }
 
-CloudEvent withData(QByteArray contentType, QByteArray data) {
+CloudEvent withData(QByteArray contentType, QByteArray data)
+{
     CloudEvent e = baseEvent();
     e.dataContentType = std::move(contentType);
     e.data = std::move(data);
@@ -33,7 +35,8 @@ CloudEvent withData(QByteArray contentType, QByteArray data) {
 }
 
 // The serialisation must always be one valid JSON object; returns it.
-QJsonObject parsedObject(const QByteArray &json) {
+QJsonObject parsedObject(const QByteArray &json)
+{
     QJsonParseError error;
     const QJsonDocument document = QJsonDocument::fromJson(json, &error);
     if (error.error != QJsonParseError::NoError || !document.isObject()) {
@@ -43,7 +46,8 @@ QJsonObject parsedObject(const QByteArray &json) {
     return document.object();
 }
 
-QByteArray randomBytes(QRandomGenerator &random, int maxSize) {
+QByteArray randomBytes(QRandomGenerator &random, int maxSize)
+{
     QByteArray bytes(random.bounded(maxSize + 1), Qt::Uninitialized);
     for (char &c : bytes) {
         // Mostly printable, with a good share of quotes, backslashes, controls and high bytes.
@@ -66,7 +70,8 @@ QByteArray randomBytes(QRandomGenerator &random, int maxSize) {
 
 } // namespace
 
-class TestJsonFormat : public QObject {
+class TestJsonFormat : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -93,7 +98,8 @@ private Q_SLOTS:
     void parseErrors();
 };
 
-void TestJsonFormat::exactOutput() {
+void TestJsonFormat::exactOutput()
+{
     CloudEvent e = withData("application/json", "{\"t\": 21.5}");
     e.extensions = {{"lorawanport", "7"}};
     const QByteArray expected =
@@ -106,7 +112,8 @@ void TestJsonFormat::exactOutput() {
     QCOMPARE(JsonFormat::serialize(e), expected);
 }
 
-void TestJsonFormat::minimalEvent() {
+void TestJsonFormat::minimalEvent()
+{
     CloudEvent e;
     e.id = "1";
     e.source = "s";
@@ -115,7 +122,8 @@ void TestJsonFormat::minimalEvent() {
                  "{\"specversion\":\"1.0\",\"id\":\"1\",\"type\":\"io.drogue.event.v1\",\"source\":\"s\"}"));
 }
 
-void TestJsonFormat::attributeOrderWithOptionalOnes() {
+void TestJsonFormat::attributeOrderWithOptionalOnes()
+{
     CloudEvent e = withData("text/plain", "hi");
     e.dataSchema = "urn:s";
     e.extensions = {{"zz", "1"}, {"aa", "2"}, {"Bad", "3"}, {"id", "4"}, {"zz", "5"}};
@@ -149,7 +157,8 @@ void TestJsonFormat::attributeOrderWithOptionalOnes() {
     QVERIFY(!json.contains("\"Bad\"")); // nor an invalid name
 }
 
-void TestJsonFormat::escaping() {
+void TestJsonFormat::escaping()
+{
     QByteArray controls;
     for (int c = 0; c < 0x20; ++c)
         controls.append(char(c));
@@ -172,7 +181,8 @@ void TestJsonFormat::escaping() {
     QCOMPARE(object.value(QLatin1String("data")).toString().toUtf8(), e.data);
 }
 
-void TestJsonFormat::invalidUtf8Replaced() {
+void TestJsonFormat::invalidUtf8Replaced()
+{
     CloudEvent e = baseEvent();
     e.subject = "a\xFF"
                 "b\xC0\xAF"
@@ -192,7 +202,8 @@ void TestJsonFormat::invalidUtf8Replaced() {
     QCOMPARE(object.value(QLatin1String("x")).toString(), r);
 }
 
-void TestJsonFormat::dataForms_data() {
+void TestJsonFormat::dataForms_data()
+{
     QTest::addColumn<QByteArray>("contentType");
     QTest::addColumn<QByteArray>("data");
     QTest::addColumn<QByteArray>("expectedTail"); // the end of the serialisation
@@ -234,7 +245,8 @@ void TestJsonFormat::dataForms_data() {
         << QByteArray() << QByteArray() << QByteArray(",\"instance\":\"drover\"}");
 }
 
-void TestJsonFormat::dataForms() {
+void TestJsonFormat::dataForms()
+{
     QFETCH(QByteArray, contentType);
     QFETCH(QByteArray, data);
     QFETCH(QByteArray, expectedTail);
@@ -250,7 +262,8 @@ void TestJsonFormat::dataForms() {
         QVERIFY(!object.contains(QLatin1String("datacontenttype")));
 }
 
-void TestJsonFormat::jsonScalarsEmbedded_data() {
+void TestJsonFormat::jsonScalarsEmbedded_data()
+{
     QTest::addColumn<QByteArray>("data");
     QTest::addColumn<QByteArray>("embedded");
 
@@ -264,7 +277,8 @@ void TestJsonFormat::jsonScalarsEmbedded_data() {
     QTest::newRow("null") << QByteArray("null\n") << QByteArray("null");
 }
 
-void TestJsonFormat::jsonScalarsEmbedded() {
+void TestJsonFormat::jsonScalarsEmbedded()
+{
     QFETCH(QByteArray, data);
     QFETCH(QByteArray, embedded);
     const QByteArray json = JsonFormat::serialize(withData("application/json", data));
@@ -272,7 +286,8 @@ void TestJsonFormat::jsonScalarsEmbedded() {
     QVERIFY(!parsedObject(json).isEmpty());
 }
 
-void TestJsonFormat::base64Padding() {
+void TestJsonFormat::base64Padding()
+{
     for (int size = 0; size <= 7; ++size) {
         QByteArray data;
         for (int i = 0; i < size; ++i)
@@ -283,7 +298,8 @@ void TestJsonFormat::base64Padding() {
     }
 }
 
-void TestJsonFormat::alwaysValidJson() {
+void TestJsonFormat::alwaysValidJson()
+{
     // Random bytes in every attribute and the data, under content types that exercise all
     // three data forms: the output must parse, and parse back to the same event when the
     // attributes were valid UTF-8.
@@ -343,7 +359,8 @@ void TestJsonFormat::alwaysValidJson() {
     }
 }
 
-void TestJsonFormat::roundTrip_data() {
+void TestJsonFormat::roundTrip_data()
+{
     QTest::addColumn<QByteArray>("contentType");
     QTest::addColumn<QByteArray>("data");
 
@@ -362,7 +379,8 @@ void TestJsonFormat::roundTrip_data() {
     QTest::newRow("no data") << QByteArray() << QByteArray();
 }
 
-void TestJsonFormat::roundTrip() {
+void TestJsonFormat::roundTrip()
+{
     QFETCH(QByteArray, contentType);
     QFETCH(QByteArray, data);
 
@@ -379,14 +397,16 @@ void TestJsonFormat::roundTrip() {
     QVERIFY(*parsed == e);
 }
 
-void TestJsonFormat::roundTripCompactsJson() {
+void TestJsonFormat::roundTripCompactsJson()
+{
     const CloudEvent e = withData("application/json", " { \"a\" : [ 1 , 2 ] ,\n \"s\" : \"x y\" } ");
     const auto parsed = JsonFormat::parse(JsonFormat::serialize(e));
     QVERIFY(parsed);
     QCOMPARE(parsed->data, QByteArray("{\"a\":[1,2],\"s\":\"x y\"}"));
 }
 
-void TestJsonFormat::roundTripEscapedText() {
+void TestJsonFormat::roundTripEscapedText()
+{
     QByteArray text;
     for (int c = 0; c < 0x80; ++c)
         text.append(char(c));
@@ -397,7 +417,8 @@ void TestJsonFormat::roundTripEscapedText() {
     QCOMPARE(parsed->data, text);
 }
 
-void TestJsonFormat::parseAttributes() {
+void TestJsonFormat::parseAttributes()
+{
     const QByteArray json = R"({"specversion":"1.0","id":"i","source":"s","type":"t","subject":null,
         "time":"2026-11-25T14:00:00.5+02:00","datacontenttype":"text/plain","Weird-Name":1,
         "num":12345678901234567890,"flag":true,"str":"v","gone":null,"data":"x"})";
@@ -415,7 +436,8 @@ void TestJsonFormat::parseAttributes() {
     QCOMPARE(parsed->data, QByteArray("x"));
 }
 
-void TestJsonFormat::parseDataInterpretation() {
+void TestJsonFormat::parseDataInterpretation()
+{
     const auto dataOf = [](const char *contentTypeMember, const char *dataMember) {
         const QByteArray json = QByteArray(R"({"specversion":"1.0","id":"i","source":"s","type":"t")") +
                                 contentTypeMember + dataMember + '}';
@@ -436,7 +458,8 @@ void TestJsonFormat::parseDataInterpretation() {
     QCOMPARE(dataOf("", ""), QByteArray());
 }
 
-void TestJsonFormat::parseEscapedMemberName() {
+void TestJsonFormat::parseEscapedMemberName()
+{
     const QByteArray json =
         R"({"specversion":"1.0","i\u0064":"esc","source":"s","type":"t","d\u0061ta":[ 1 ]})";
     QByteArray error;
@@ -446,7 +469,8 @@ void TestJsonFormat::parseEscapedMemberName() {
     QCOMPARE(parsed->data, QByteArray("[1]"));
 }
 
-void TestJsonFormat::parseDeepData() {
+void TestJsonFormat::parseDeepData()
+{
     // The deepest data isJsonValue accepts still parses inside the envelope.
     const QByteArray deep = QByteArray(1000, '[') + QByteArray(1000, ']');
     const CloudEvent e = withData("application/json", deep);
@@ -457,7 +481,8 @@ void TestJsonFormat::parseDeepData() {
     QCOMPARE(parsed->data, deep);
 }
 
-void TestJsonFormat::parseErrors_data() {
+void TestJsonFormat::parseErrors_data()
+{
     QTest::addColumn<QByteArray>("json");
 
     const QByteArray ok = R"("specversion":"1.0","id":"i","source":"s","type":"t")";
@@ -487,7 +512,8 @@ void TestJsonFormat::parseErrors_data() {
     QTest::newRow("raw control char") << QByteArray("{" + ok + ",\"subject\":\"a\x01\"}");
 }
 
-void TestJsonFormat::parseErrors() {
+void TestJsonFormat::parseErrors()
+{
     QFETCH(QByteArray, json);
     QByteArray error;
     QVERIFY(!JsonFormat::parse(json, &error));

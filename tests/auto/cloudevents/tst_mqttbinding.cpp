@@ -17,7 +17,8 @@ using Pairs = QList<std::pair<QByteArray, QByteArray>>;
 namespace {
 
 CloudEvent sampleEvent(QByteArray contentType = QByteArrayLiteral("application/json"),
-                       QByteArray data = QByteArrayLiteral("{\"t\":21.5}")) {
+                       QByteArray data = QByteArrayLiteral("{\"t\":21.5}"))
+{
     CloudEvent e;
     e.id = QByteArrayLiteral("8d3c1c0e-0f51-4d0c-9b1d-2f6f0e4c9a77");
     e.source = QByteArrayLiteral("drogue://app1/dev1");
@@ -44,7 +45,8 @@ struct Block {
     Pairs userProperties;
 };
 
-bool parseBlock(const QByteArray &bytes, Block &block) {
+bool parseBlock(const QByteArray &bytes, Block &block)
+{
     qsizetype pos = 0;
     const auto readString = [&](QByteArray &out) {
         if (pos + 2 > bytes.size())
@@ -86,7 +88,8 @@ bool parseBlock(const QByteArray &bytes, Block &block) {
     return true;
 }
 
-Properties toProperties(const Block &block) {
+Properties toProperties(const Block &block)
+{
     Properties properties;
     if (block.hasContentType)
         properties.setBytes(Properties::ContentType, block.contentType);
@@ -97,13 +100,15 @@ Properties toProperties(const Block &block) {
     return properties;
 }
 
-bool mqttStringOk(const QByteArray &s) {
+bool mqttStringOk(const QByteArray &s)
+{
     return s.size() <= 65535 && !s.contains('\0') && QByteArrayView(s).isValidUtf8();
 }
 
 } // namespace
 
-class TestMqttBinding : public QObject {
+class TestMqttBinding : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -122,7 +127,8 @@ private Q_SLOTS:
     void throughTheCodec();
 };
 
-void TestMqttBinding::structuredMode() {
+void TestMqttBinding::structuredMode()
+{
     const CloudEvent event = sampleEvent();
     const EncodedEvent encoded(event);
     QCOMPARE(encoded.event(), event);
@@ -144,7 +150,8 @@ void TestMqttBinding::structuredMode() {
              encoded.propertyBlock(ContentMode::Structured).constData());
 }
 
-void TestMqttBinding::binaryMode() {
+void TestMqttBinding::binaryMode()
+{
     const CloudEvent event = sampleEvent("text/plain; charset=utf-8", "21.5");
     const EncodedEvent encoded(event);
 
@@ -175,7 +182,8 @@ void TestMqttBinding::binaryMode() {
     QCOMPARE(block.userProperties, event.attributes());
 }
 
-void TestMqttBinding::binaryWithoutContentType() {
+void TestMqttBinding::binaryWithoutContentType()
+{
     const EncodedEvent encoded(sampleEvent(QByteArray(), QByteArray()));
     Block block;
     QVERIFY(parseBlock(encoded.propertyBlock(ContentMode::Binary), block));
@@ -185,7 +193,8 @@ void TestMqttBinding::binaryWithoutContentType() {
     QVERIFY(encoded.payload(ContentMode::Binary).isEmpty());
 }
 
-void TestMqttBinding::binarySanitisesStrings() {
+void TestMqttBinding::binarySanitisesStrings()
+{
     CloudEvent event = sampleEvent("text/\xFFplain", "x");
     event.device = QByteArray("dev\0ice\xC0", 8);
     QByteArray longSubject;
@@ -218,7 +227,8 @@ void TestMqttBinding::binarySanitisesStrings() {
     QCOMPARE(encoded.event().device, event.device);
 }
 
-void TestMqttBinding::memorySizeGrowsWithPayload() {
+void TestMqttBinding::memorySizeGrowsWithPayload()
+{
     const EncodedEvent small(sampleEvent("application/octet-stream", QByteArray(10, 'x')));
     const EncodedEvent large(sampleEvent("application/octet-stream", QByteArray(100000, 'x')));
     QVERIFY(small.memorySize() > 0);
@@ -227,7 +237,8 @@ void TestMqttBinding::memorySizeGrowsWithPayload() {
     QVERIFY(large.memorySize() - small.memorySize() >= 100000 + 4 * 100000 / 3 - 100);
 }
 
-void TestMqttBinding::decodeRoundTrip_data() {
+void TestMqttBinding::decodeRoundTrip_data()
+{
     QTest::addColumn<QByteArray>("contentType");
     QTest::addColumn<QByteArray>("data");
     QTest::addColumn<bool>("binary");
@@ -243,7 +254,8 @@ void TestMqttBinding::decodeRoundTrip_data() {
     }
 }
 
-void TestMqttBinding::decodeRoundTrip() {
+void TestMqttBinding::decodeRoundTrip()
+{
     QFETCH(QByteArray, contentType);
     QFETCH(QByteArray, data);
     QFETCH(bool, binary);
@@ -260,7 +272,8 @@ void TestMqttBinding::decodeRoundTrip() {
     QCOMPARE(*decoded, event);
 }
 
-void TestMqttBinding::decodeBinaryDetails() {
+void TestMqttBinding::decodeBinaryDetails()
+{
     Properties properties;
     properties.setBytes(Properties::ContentType, "text/plain");
     properties.addUserProperty("content-mode", "binary"); // not an attribute: ignored
@@ -290,7 +303,8 @@ void TestMqttBinding::decodeBinaryDetails() {
     QCOMPARE(second->dataContentType, QByteArray("ignored/because-property-set"));
 }
 
-void TestMqttBinding::decodeBinaryErrors_data() {
+void TestMqttBinding::decodeBinaryErrors_data()
+{
     QTest::addColumn<Pairs>("userProperties");
     const Pairs ok = {{"specversion", "1.0"}, {"id", "i"}, {"source", "s"}, {"type", "t"}};
     QTest::newRow("old specversion") << Pairs{
@@ -302,7 +316,8 @@ void TestMqttBinding::decodeBinaryErrors_data() {
     QTest::newRow("bad time") << Pairs(ok) + Pairs{{"time", "2026-11-25"}};
 }
 
-void TestMqttBinding::decodeBinaryErrors() {
+void TestMqttBinding::decodeBinaryErrors()
+{
     QFETCH(Pairs, userProperties);
     Properties properties;
     for (const auto &[name, value] : userProperties)
@@ -312,7 +327,8 @@ void TestMqttBinding::decodeBinaryErrors() {
     QVERIFY(!error.isEmpty());
 }
 
-void TestMqttBinding::decodeStructuredError() {
+void TestMqttBinding::decodeStructuredError()
+{
     // No specversion user property: structured, so the payload must be an event.
     Properties properties;
     properties.addUserProperty("id", "i");
@@ -322,13 +338,15 @@ void TestMqttBinding::decodeStructuredError() {
     QVERIFY(!decodeMqttMessage("not json", Properties()));
 }
 
-void TestMqttBinding::throughTheCodec_data() {
+void TestMqttBinding::throughTheCodec_data()
+{
     QTest::addColumn<bool>("binary");
     QTest::newRow("structured") << false;
     QTest::newRow("binary") << true;
 }
 
-void TestMqttBinding::throughTheCodec() {
+void TestMqttBinding::throughTheCodec()
+{
     // The pre-encoded blocks spliced into a real PUBLISH must decode with the codec's own
     // decoder and give the event back.
     using namespace drover::mqtt;

@@ -5,7 +5,8 @@
 
 using namespace drover::config;
 
-class TestConfig : public QObject {
+class TestConfig : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -34,7 +35,8 @@ private Q_SLOTS:
     void nullErrorPointerIsAllowed();
 };
 
-void TestConfig::listenAddress_data() {
+void TestConfig::listenAddress_data()
+{
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("address");
     QTest::addColumn<int>("port");
@@ -52,7 +54,8 @@ void TestConfig::listenAddress_data() {
                                  << 1884;
 }
 
-void TestConfig::listenAddress() {
+void TestConfig::listenAddress()
+{
     QFETCH(QString, text);
     QFETCH(QString, address);
     QFETCH(int, port);
@@ -65,7 +68,8 @@ void TestConfig::listenAddress() {
     QCOMPARE(listener->kind, ListenerConfig::Kind::Mqtt);
 }
 
-void TestConfig::badListenAddress_data() {
+void TestConfig::badListenAddress_data()
+{
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("reason");
 
@@ -94,7 +98,8 @@ void TestConfig::badListenAddress_data() {
     QTest::newRow("leading space") << QStringLiteral(" 127.0.0.1:1883") << QStringLiteral("host names");
 }
 
-void TestConfig::badListenAddress() {
+void TestConfig::badListenAddress()
+{
     QFETCH(QString, text);
     QFETCH(QString, reason);
 
@@ -106,7 +111,8 @@ void TestConfig::badListenAddress() {
     QVERIFY2(error.contains(reason), qPrintable(error));
 }
 
-void TestConfig::formatListenAddressRoundTrips_data() {
+void TestConfig::formatListenAddressRoundTrips_data()
+{
     QTest::addColumn<QString>("text");
     QTest::newRow("ipv4") << QStringLiteral("10.0.0.1:1883");
     QTest::newRow("ipv4 port 0") << QStringLiteral("0.0.0.0:0");
@@ -114,14 +120,16 @@ void TestConfig::formatListenAddressRoundTrips_data() {
     QTest::newRow("ipv6 any") << QStringLiteral("[::]:1");
 }
 
-void TestConfig::formatListenAddressRoundTrips() {
+void TestConfig::formatListenAddressRoundTrips()
+{
     QFETCH(QString, text);
     const std::optional<ListenerConfig> listener = parseListenAddress(text, nullptr);
     QVERIFY(listener);
     QCOMPARE(formatListenAddress(*listener), text);
 }
 
-void TestConfig::byteSize_data() {
+void TestConfig::byteSize_data()
+{
     QTest::addColumn<QString>("text");
     QTest::addColumn<qint64>("bytes");
 
@@ -138,7 +146,8 @@ void TestConfig::byteSize_data() {
                                    << std::numeric_limits<qint64>::max();
 }
 
-void TestConfig::byteSize() {
+void TestConfig::byteSize()
+{
     QFETCH(QString, text);
     QFETCH(qint64, bytes);
     QString error;
@@ -147,7 +156,8 @@ void TestConfig::byteSize() {
     QCOMPARE(*parsed, bytes);
 }
 
-void TestConfig::badByteSize_data() {
+void TestConfig::badByteSize_data()
+{
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("error");
 
@@ -189,7 +199,8 @@ void TestConfig::badByteSize_data() {
                                      << QStringLiteral("\"9223372036854775808\" is too large");
 }
 
-void TestConfig::badByteSize() {
+void TestConfig::badByteSize()
+{
     QFETCH(QString, text);
     QFETCH(QString, error);
     QString actual;
@@ -198,7 +209,8 @@ void TestConfig::badByteSize() {
     QCOMPARE(actual, error);
 }
 
-void TestConfig::formatByteSize_data() {
+void TestConfig::formatByteSize_data()
+{
     QTest::addColumn<qint64>("bytes");
     QTest::addColumn<QString>("text");
     QTest::newRow("zero") << qint64(0) << QStringLiteral("0B");
@@ -210,14 +222,16 @@ void TestConfig::formatByteSize_data() {
     QTest::newRow("GiB") << qint64(2) * 1024 * 1024 * 1024 << QStringLiteral("2GiB");
 }
 
-void TestConfig::formatByteSize() {
+void TestConfig::formatByteSize()
+{
     QFETCH(qint64, bytes);
     QFETCH(QString, text);
     QCOMPARE(drover::config::formatByteSize(bytes), text);
     QCOMPARE(parseByteSize(text, nullptr), std::optional<qint64>(bytes));
 }
 
-void TestConfig::duration_data() {
+void TestConfig::duration_data()
+{
     QTest::addColumn<QString>("text");
     QTest::addColumn<qint64>("seconds");
     QTest::newRow("zero") << QStringLiteral("0") << qint64(0);
@@ -229,7 +243,8 @@ void TestConfig::duration_data() {
     QTest::newRow("space before unit") << QStringLiteral("2 h") << qint64(7200);
 }
 
-void TestConfig::duration() {
+void TestConfig::duration()
+{
     QFETCH(QString, text);
     QFETCH(qint64, seconds);
     QString error;
@@ -238,7 +253,8 @@ void TestConfig::duration() {
     QCOMPARE(*parsed, seconds);
 }
 
-void TestConfig::badDuration_data() {
+void TestConfig::badDuration_data()
+{
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("error");
     const QString notADuration = QStringLiteral(
@@ -261,7 +277,8 @@ void TestConfig::badDuration_data() {
                               << QStringLiteral("\"106751991167301d\" is too large");
 }
 
-void TestConfig::badDuration() {
+void TestConfig::badDuration()
+{
     QFETCH(QString, text);
     QFETCH(QString, error);
     QString actual;
@@ -270,7 +287,8 @@ void TestConfig::badDuration() {
     QCOMPARE(actual, error);
 }
 
-void TestConfig::formatDuration_data() {
+void TestConfig::formatDuration_data()
+{
     QTest::addColumn<qint64>("seconds");
     QTest::addColumn<QString>("text");
     QTest::newRow("zero") << qint64(0) << QStringLiteral("0s");
@@ -281,14 +299,16 @@ void TestConfig::formatDuration_data() {
     QTest::newRow("u16 max") << qint64(65535) << QStringLiteral("65535s");
 }
 
-void TestConfig::formatDuration() {
+void TestConfig::formatDuration()
+{
     QFETCH(qint64, seconds);
     QFETCH(QString, text);
     QCOMPARE(drover::config::formatDuration(seconds), text);
     QCOMPARE(parseDuration(text, nullptr), std::optional<qint64>(seconds));
 }
 
-void TestConfig::applicationName_data() {
+void TestConfig::applicationName_data()
+{
     QTest::addColumn<QString>("name");
     QTest::addColumn<bool>("valid");
     QTest::newRow("simple") << QStringLiteral("lab") << true;
@@ -306,7 +326,8 @@ void TestConfig::applicationName_data() {
     QTest::newRow("nul") << QString(QStringLiteral("ab") + QChar(0)) << false;
 }
 
-void TestConfig::applicationName() {
+void TestConfig::applicationName()
+{
     QFETCH(QString, name);
     QFETCH(bool, valid);
     QString error;
@@ -314,7 +335,8 @@ void TestConfig::applicationName() {
     QCOMPARE(error.isEmpty(), valid);
 }
 
-void TestConfig::listenerKinds() {
+void TestConfig::listenerKinds()
+{
     QCOMPARE(listenerKindFromName(QStringLiteral("mqtt")), std::optional(ListenerConfig::Kind::Mqtt));
     QCOMPARE(listenerKindFromName(QStringLiteral("MQTT")), std::nullopt);
     QCOMPARE(listenerKindFromName(QStringLiteral("tls")), std::nullopt);
@@ -322,7 +344,8 @@ void TestConfig::listenerKinds() {
     QCOMPARE(listenerKindNames(), QStringList{QStringLiteral("mqtt")});
 }
 
-void TestConfig::applicationLookup() {
+void TestConfig::applicationLookup()
+{
     Config config;
     config.applications.append(ApplicationConfig{QStringLiteral("lab"), true, false});
     config.applications.append(ApplicationConfig{QStringLiteral("plant"), false, true});
@@ -336,7 +359,8 @@ void TestConfig::applicationLookup() {
     QCOMPARE(config.application(QString()), nullptr);
 }
 
-void TestConfig::nullErrorPointerIsAllowed() {
+void TestConfig::nullErrorPointerIsAllowed()
+{
     QVERIFY(!parseListenAddress(QStringLiteral("nope"), nullptr));
     QVERIFY(!parseByteSize(QStringLiteral("nope"), nullptr));
     QVERIFY(!parseDuration(QStringLiteral("nope"), nullptr));

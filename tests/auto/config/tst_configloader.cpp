@@ -6,7 +6,8 @@
 
 using namespace drover::config;
 
-class TestConfigLoader : public QObject {
+class TestConfigLoader : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -31,19 +32,22 @@ private Q_SLOTS:
     void nullErrorPointer();
 
 private:
-    static std::optional<Config> parse(const char *toml, QString *error) {
+    static std::optional<Config> parse(const char *toml, QString *error)
+    {
         return ConfigLoader::parse(QByteArray(toml), QStringLiteral("t.toml"), error);
     }
 };
 
-void TestConfigLoader::emptyDocumentGivesDefaults_data() {
+void TestConfigLoader::emptyDocumentGivesDefaults_data()
+{
     QTest::addColumn<QByteArray>("toml");
     QTest::newRow("empty") << QByteArray();
     QTest::newRow("comments and blank lines") << QByteArray("# nothing here\n\n   \n# still nothing\n");
     QTest::newRow("empty sections") << QByteArray("[retention]\n[session]\n[demo]\n");
 }
 
-void TestConfigLoader::emptyDocumentGivesDefaults() {
+void TestConfigLoader::emptyDocumentGivesDefaults()
+{
     QFETCH(QByteArray, toml);
     QString error;
     const std::optional<Config> config = ConfigLoader::parse(toml, QStringLiteral("empty.toml"), &error);
@@ -73,7 +77,8 @@ void TestConfigLoader::emptyDocumentGivesDefaults() {
     QCOMPARE(config->demo.rate, 1.0);
 }
 
-void TestConfigLoader::everyKeyParsed() {
+void TestConfigLoader::everyKeyParsed()
+{
     const char *toml = R"(
 instance = "edge-7"
 log-level = "debug"
@@ -148,7 +153,8 @@ name = "plant"
     QVERIFY(config->application(QStringLiteral("plant")));
 }
 
-void TestConfigLoader::inlineAndDottedTables() {
+void TestConfigLoader::inlineAndDottedTables()
+{
     const char *toml = R"(
 session = { max-inflight = 7, max-keep-alive = 30 }
 retention.max-events = 9
@@ -169,7 +175,8 @@ application = [{ name = "a", anonymous = ["read"] }]
     QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("a"), true, false}));
 }
 
-void TestConfigLoader::sizeAndDurationForms_data() {
+void TestConfigLoader::sizeAndDurationForms_data()
+{
     QTest::addColumn<QByteArray>("toml");
     QTest::addColumn<qint64>("maxBytes");
     QTest::addColumn<qint64>("groupIdle");
@@ -188,7 +195,8 @@ void TestConfigLoader::sizeAndDurationForms_data() {
                                << qint64(2 * 86400);
 }
 
-void TestConfigLoader::sizeAndDurationForms() {
+void TestConfigLoader::sizeAndDurationForms()
+{
     QFETCH(QByteArray, toml);
     QFETCH(qint64, maxBytes);
     QFETCH(qint64, groupIdle);
@@ -200,7 +208,8 @@ void TestConfigLoader::sizeAndDurationForms() {
     QCOMPARE(config->retention.groupIdleSeconds, groupIdle);
 }
 
-void TestConfigLoader::boundaryValuesAccepted() {
+void TestConfigLoader::boundaryValuesAccepted()
+{
     const char *low = R"(
 [session]
 max-session-expiry = 0
@@ -246,7 +255,8 @@ rate = 10000
     QCOMPARE(config->demo.rate, 10000.0);
 }
 
-void TestConfigLoader::listenersReplaceDefault() {
+void TestConfigLoader::listenersReplaceDefault()
+{
     QString error;
     std::optional<Config> config = parse("[[listener]]\naddress = \"127.0.0.1:1884\"\n", &error);
     QVERIFY2(config, qPrintable(error));
@@ -261,7 +271,8 @@ void TestConfigLoader::listenersReplaceDefault() {
     QCOMPARE(config->listeners.size(), 2);
 }
 
-void TestConfigLoader::anonymousRights_data() {
+void TestConfigLoader::anonymousRights_data()
+{
     QTest::addColumn<QByteArray>("anonymous");
     QTest::addColumn<bool>("read");
     QTest::addColumn<bool>("command");
@@ -273,7 +284,8 @@ void TestConfigLoader::anonymousRights_data() {
     QTest::newRow("repeated") << QByteArray("anonymous = [\"read\", \"read\"]") << true << false;
 }
 
-void TestConfigLoader::anonymousRights() {
+void TestConfigLoader::anonymousRights()
+{
     QFETCH(QByteArray, anonymous);
     QFETCH(bool, read);
     QFETCH(bool, command);
@@ -286,7 +298,8 @@ void TestConfigLoader::anonymousRights() {
     QCOMPARE(config->applications.at(0).anonymousCommand, command);
 }
 
-void TestConfigLoader::exampleFileLoads() {
+void TestConfigLoader::exampleFileLoads()
+{
     const QString path = QStringLiteral(DROVER_SOURCE_DIR "/resources/examples/drover.toml");
     QString error;
     const std::optional<Config> config = ConfigLoader::loadFile(path, &error);
@@ -297,7 +310,8 @@ void TestConfigLoader::exampleFileLoads() {
     QVERIFY(!config->listeners.isEmpty());
 }
 
-void TestConfigLoader::missingFile() {
+void TestConfigLoader::missingFile()
+{
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("absent.toml"));
@@ -308,7 +322,8 @@ void TestConfigLoader::missingFile() {
              qPrintable(error)); // the reason is not empty
 }
 
-void TestConfigLoader::loadFileNamesThePath() {
+void TestConfigLoader::loadFileNamesThePath()
+{
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("bad.toml"));
@@ -323,7 +338,8 @@ void TestConfigLoader::loadFileNamesThePath() {
              path + QLatin1String(":3:16: session.max-inflight: expected an integer from 1 to 65535, got 0"));
 }
 
-void TestConfigLoader::errors_data() {
+void TestConfigLoader::errors_data()
+{
     QTest::addColumn<QByteArray>("toml");
     QTest::addColumn<QString>("prefix"); // exact "file:line:col: key: "
     QTest::addColumn<QString>("detail"); // must follow somewhere after the prefix
@@ -513,7 +529,8 @@ void TestConfigLoader::errors_data() {
         "t.toml:3:14: application[0].anonymous[0]: ", "got true (a boolean)");
 }
 
-void TestConfigLoader::errors() {
+void TestConfigLoader::errors()
+{
     QFETCH(QByteArray, toml);
     QFETCH(QString, prefix);
     QFETCH(QString, detail);
@@ -526,7 +543,8 @@ void TestConfigLoader::errors() {
     QVERIFY2(!error.contains(QLatin1Char('\n')), qPrintable(error)); // one line, for the log
 }
 
-void TestConfigLoader::earliestErrorInFileWins() {
+void TestConfigLoader::earliestErrorInFileWins()
+{
     // toml++ iterates keys alphabetically (max-inflight before max-packet-size); the report
     // must still follow the file.
     QString error;
@@ -541,7 +559,8 @@ void TestConfigLoader::earliestErrorInFileWins() {
     QVERIFY2(error.startsWith(QLatin1String("t.toml:1:30: session.max-keep-alive: ")), qPrintable(error));
 }
 
-void TestConfigLoader::garbageNeverThrows_data() {
+void TestConfigLoader::garbageNeverThrows_data()
+{
     QTest::addColumn<QByteArray>("toml");
     QTest::newRow("binary") << QByteArray("\x00\x01\x02\xff\xfe", 5);
     QTest::newRow("unterminated string") << QByteArray("instance = \"abc");
@@ -551,7 +570,8 @@ void TestConfigLoader::garbageNeverThrows_data() {
     QTest::newRow("lone bracket header") << QByteArray("[[]]\n");
 }
 
-void TestConfigLoader::garbageNeverThrows() {
+void TestConfigLoader::garbageNeverThrows()
+{
     QFETCH(QByteArray, toml);
     QString error;
     std::optional<Config> config;
@@ -564,7 +584,8 @@ void TestConfigLoader::garbageNeverThrows() {
     QVERIFY2(error.startsWith(QLatin1String("g.toml:")), qPrintable(error));
 }
 
-void TestConfigLoader::nullErrorPointer() {
+void TestConfigLoader::nullErrorPointer()
+{
     QVERIFY(!ConfigLoader::parse(QByteArray("foo = 1"), QStringLiteral("t.toml"), nullptr));
     QVERIFY(!ConfigLoader::parse(QByteArray("foo = "), QStringLiteral("t.toml"), nullptr));
     QVERIFY(!ConfigLoader::loadFile(QStringLiteral("/nonexistent/drover.toml"), nullptr));

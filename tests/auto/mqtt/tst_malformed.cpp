@@ -205,7 +205,8 @@ void TestMalformed::refused_data()
     QTest::newRow("PUBLISH v5 payload truncated UTF-8 as declared")
         << V5 << publish5("02 01 01", "e282") << ReasonCode::PayloadFormatInvalid;
     QTest::newRow("PUBLISH v5 Payload Format Indicator 2") << V5 << publish5("02 01 02") << ProtocolErr;
-    QTest::newRow("PUBLISH v5 Topic Alias 0") << V5 << publish5("03 23 0000") << ReasonCode::TopicAliasInvalid;
+    QTest::newRow("PUBLISH v5 Topic Alias 0")
+        << V5 << publish5("03 23 0000") << ReasonCode::TopicAliasInvalid;
     QTest::newRow("PUBLISH v5 duplicate Topic Alias") << V5 << publish5("06 23 0001 23 0002") << ProtocolErr;
     QTest::newRow("PUBLISH v5 duplicate Content Type")
         << V5 << publish5("08 03 0001 61 03 0001 62") << ProtocolErr;

@@ -1130,10 +1130,11 @@ void TestMqttServer::cleanStartKeepsConsumerGroupPosition()
     QVERIFY(first);
     const auto event = eventOf(*first);
     QVERIFY(event);
-    QVERIFY2(event->time < subscribed.addMSecs(-300),
-             qPrintable(QStringLiteral("first event after reconnecting is only %1 ms older than the subscription: "
-                                       "the group did not resume its backlog")
-                            .arg(event->time.msecsTo(subscribed))));
+    QVERIFY2(
+        event->time < subscribed.addMSecs(-300),
+        qPrintable(QStringLiteral("first event after reconnecting is only %1 ms older than the subscription: "
+                                  "the group did not resume its backlog")
+                       .arg(event->time.msecsTo(subscribed))));
 }
 
 void TestMqttServer::sessionExpires()
