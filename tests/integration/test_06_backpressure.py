@@ -1,6 +1,7 @@
 """Back-pressure: subscribers that stop reading or acknowledging must neither slow the others
 nor make droverd's memory grow without bound."""
 
+import os
 import json
 import subprocess
 import tempfile
@@ -107,6 +108,8 @@ class BackpressureTest(DroverdTestCase):
                  peak, growth))
         self.assertGreaterEqual(produced, 0.5 * NOMINAL * secs, "the load was not generated")
         self.assertGreaterEqual(received, 0.8 * produced, "the reading subscriber was slowed down")
+        if os.environ.get("DROVER_SANITIZED"):
+            return  # ASan's quarantine keeps freed memory: RSS is no measure of buffering there
         self.assertLess(growth, RSS_GROWTH_LIMIT_KIB, "droverd's memory grew by %d KiB" % growth)
         # the stuck subscribers are still connected (back-pressure, not disconnection)
         for r in stuck:
