@@ -1,11 +1,10 @@
 #include "clientconnection.h"
 
 #include "clientsocket.h"
+#include "endpoint.h"
 #include "session.h"
 #include "sessionstore.h"
-#include "topicscheme.h"
 
-#include "auth/accesspolicy.h"
 #include "auth/authenticator.h"
 #include "mqtt/packetdecoder.h"
 #include "mqtt/packetencoder.h"
@@ -19,9 +18,7 @@ Q_LOGGING_CATEGORY(lcConnectionVerbose, "drover.mqtt.verbose", QtWarningMsg)
 namespace drover::session {
 
 using namespace mqtt;
-using auth::AccessPolicy;
 using auth::AuthVerdict;
-using auth::Permission;
 
 namespace {
 
@@ -35,37 +32,6 @@ struct HasProperties<T, std::void_t<decltype(std::declval<T &>().properties)>> :
 QByteArray utf8(const QString &s)
 {
     return s.toUtf8();
-}
-
-ReasonCode reasonFor(AccessPolicy::Decision decision)
-{
-    return decision == AccessPolicy::Decision::Allowed ? ReasonCode::Success : ReasonCode::NotAuthorized;
-}
-
-QString describeRefusal(AccessPolicy::Decision decision, const QString &application, const char *what)
-{
-    if (decision == AccessPolicy::Decision::UnknownApplication)
-        return QStringLiteral("no application '%1'").arg(application);
-    return QStringLiteral("not authorized to %1 application '%2'").arg(QLatin1String(what), application);
-}
-
-ReasonCode commandReason(const backend::CommandResult &result)
-{
-    using S = backend::CommandResult::Status;
-    switch (result.status) {
-    case S::Accepted:
-        return ReasonCode::Success;
-    case S::UnknownDevice:
-    case S::DeviceDisabled:
-        return ReasonCode::NotAuthorized; // Drogue's code for unknown or disabled devices
-    case S::QueueFull:
-        return ReasonCode::QuotaExceeded;
-    case S::Rejected:
-        return ReasonCode::PayloadFormatInvalid;
-    case S::Unavailable:
-        break;
-    }
-    return ReasonCode::UnspecifiedError;
 }
 
 } // namespace
@@ -272,19 +238,10 @@ void ClientConnection::handleConnect(ConnectPacket &packet)
     m_sendWindow = std::min({m_sendWindow, int(m_context.limits.maxInflight), 65000});
 
     if (packet.will) {
-        const Will &will = *packet.will;
-        if (will.retain && m_version == ProtocolVersion::V5)
-            return refuseConnect(ReasonCode::RetainNotSupported,
-                                 QStringLiteral("retained wills are not supported"));
-        const auto topic = TopicScheme::parseCommandTopic(will.topic);
-        if (!topic)
-            return refuseConnect(ReasonCode::TopicNameInvalid,
-                                 QStringLiteral("a will can only be a command: "
-                                                "command/<application>/<device>/<command>"));
-        m_will = backend::Command{
-            topic->application, topic->device, topic->command, will.payload, will.properties.contentType(),
-            QString()};
-        m_willDelay = will.properties.integer(Properties::WillDelayInterval, 0);
+        m_will = *packet.will;
+        if (m_version == ProtocolVersion::V311)
+            m_will->retain = false; // 3.1.1 can't be told retain is unavailable: the flag is ignored
+        m_willDelay = m_will->properties.integer(Properties::WillDelayInterval, 0);
     }
 
     m_keepAlive = packet.keepAlive;
@@ -321,11 +278,8 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
     m_identity = verdict.identity;
 
     if (m_will) {
-        const auto decision = m_context.policy->check(m_identity, m_will->application, Permission::Command);
-        if (decision != AccessPolicy::Decision::Allowed)
-            return refuseConnect(ReasonCode::NotAuthorized,
-                                 QStringLiteral("will: ") +
-                                     describeRefusal(decision, m_will->application, "command"));
+        if (const auto refusal = m_context.endpoint->checkWill(m_identity, *m_will))
+            return refuseConnect(refusal->reasonCode, refusal->reason);
     }
 
     Properties connackProperties;
@@ -334,8 +288,6 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
         if (m_version == ProtocolVersion::V5)
             connackProperties.setBytes(Properties::AssignedClientIdentifier, utf8(m_clientId));
     }
-    if (m_will)
-        m_will->sender = m_clientId;
 
     // Session expiry: v5 asks for it; a 3.1.1 persistent session gets the server maximum.
     quint32 expiry = 0;
@@ -356,7 +308,8 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
         connackProperties.setInteger(Properties::ServerKeepAlive, m_keepAlive);
     }
 
-    const SessionStore::Claim claim = m_sessions.claim(m_clientId, packet.cleanStart);
+    const SessionStore::Claim claim =
+        m_sessions.claim(m_context.endpoint->sessionKey(m_identity, m_clientId), packet.cleanStart);
     m_session = claim.session;
     m_session->setExpiryInterval(expiry);
 
@@ -364,10 +317,7 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
         connackProperties.setInteger(Properties::ReceiveMaximum, m_context.limits.receiveMaximum);
         connackProperties.setInteger(Properties::MaximumPacketSize, m_context.limits.maxPacketSize);
         connackProperties.setInteger(Properties::TopicAliasMaximum, m_context.limits.topicAliasMaximum);
-        connackProperties.setInteger(Properties::RetainAvailable, 0);
-        connackProperties.setInteger(Properties::WildcardSubscriptionAvailable, 1);
-        connackProperties.setInteger(Properties::SubscriptionIdentifierAvailable, 1);
-        connackProperties.setInteger(Properties::SharedSubscriptionAvailable, 1);
+        m_context.endpoint->addConnackProperties(connackProperties);
     }
     sendPacket(ConnackPacket{claim.present, ReasonCode::Success, connackProperties});
     m_state = State::Connected;
@@ -446,27 +396,19 @@ void ClientConnection::handlePublish(PublishPacket &packet)
                                         .arg(m_context.limits.receiveMaximum));
     }
 
-    const auto topic = TopicScheme::parseCommandTopic(packet.topic);
-    if (!topic)
-        return refusePublish(packet, ReasonCode::TopicNameInvalid,
-                             QStringLiteral("'%1' is not a command topic: publish to "
-                                            "command/<application>/<device>/<command>")
-                                 .arg(QString::fromUtf8(packet.topic)));
-    const auto decision = m_context.policy->check(m_identity, topic->application, Permission::Command);
-    if (decision != AccessPolicy::Decision::Allowed)
-        return refusePublish(packet, reasonFor(decision),
-                             describeRefusal(decision, topic->application, "command"));
+    if (const auto refusal = m_context.endpoint->checkPublish(m_identity, packet))
+        return refusePublish(packet, refusal->reasonCode, refusal->reason);
 
-    backend::Command command{
-        topic->application, topic->device, topic->command, packet.payload, packet.properties.contentType(),
-        m_clientId};
     if (packet.qos == QoS::AtMostOnce) {
-        m_context.commands->send(command, this, [this, command](const backend::CommandResult &result) {
-            if (!result.accepted())
-                qCWarning(lcConnection).noquote() << describe() << "QoS 0 command" << command.name << "for"
-                                                  << command.application + QLatin1Char('/') + command.device
-                                                  << "refused:" << result.message;
-        });
+        const QByteArray topic = packet.topic;
+        m_context.endpoint->publish(m_identity, m_clientId, packet, this,
+                                    [this, topic](const std::optional<Refusal> &refusal) {
+                                        // Fire and forget: the client hears nothing, the log does.
+                                        if (refusal)
+                                            qCWarning(lcConnection).noquote()
+                                                << describe() << "QoS 0 publish to"
+                                                << QString::fromUtf8(topic) << "refused:" << refusal->reason;
+                                    });
         return;
     }
     const quint64 sequence = m_ackSequenceBase + m_pendingAcks.size();
@@ -475,9 +417,13 @@ void ClientConnection::handlePublish(PublishPacket &packet)
         m_readPausedForAcks = true; // 3.1.1 has no Receive Maximum: stop reading instead
         m_socket->setReadPaused(true);
     }
-    m_context.commands->send(command, this, [this, sequence](const backend::CommandResult &result) {
-        completeAck(sequence, commandReason(result), result.message);
-    });
+    m_context.endpoint->publish(m_identity, m_clientId, packet, this,
+                                [this, sequence](const std::optional<Refusal> &refusal) {
+                                    if (refusal)
+                                        completeAck(sequence, refusal->reasonCode, refusal->reason);
+                                    else
+                                        completeAck(sequence, ReasonCode::Success, {});
+                                });
 }
 
 void ClientConnection::refusePublish(const PublishPacket &packet, ReasonCode reasonCode,
@@ -556,68 +502,16 @@ void ClientConnection::handlePuback(const PubAckPacket &packet)
 
 void ClientConnection::handleSubscribe(const SubscribePacket &packet)
 {
-    SubscriptionOptions options;
-    QString optionError;
-    if (m_version == ProtocolVersion::V5) {
-        const QByteArray mode = packet.properties.userProperty("content-mode");
-        if (mode.isNull() || mode == "structured")
-            options.mode = cloudevents::ContentMode::Structured;
-        else if (mode == "binary")
-            options.mode = cloudevents::ContentMode::Binary;
-        else
-            optionError = QStringLiteral("unknown content-mode '%1': use structured or binary")
-                              .arg(QString::fromUtf8(mode));
-
-        const QByteArray start = packet.properties.userProperty("start");
-        if (start.isNull() || start == "latest") {
-            options.start.kind = backend::StartPosition::Kind::Latest;
-        } else if (start == "earliest") {
-            options.start.kind = backend::StartPosition::Kind::Earliest;
-        } else {
-            const QDateTime time = cloudevents::CloudEvent::parseTime(start);
-            if (time.isValid()) {
-                options.start = {backend::StartPosition::Kind::Time, time.toUTC()};
-            } else {
-                optionError =
-                    QStringLiteral("start must be earliest, latest or an RFC 3339 time with a zone, "
-                                   "not '%1'")
-                        .arg(QString::fromUtf8(start));
-            }
-        }
-        const QList<quint32> &ids = packet.properties.subscriptionIdentifiers();
-        options.subscriptionId = ids.isEmpty() ? 0 : ids.first();
-    }
-
-    SubackPacket suback{packet.packetId, {}, {}};
-    QStringList refusals;
     for (const SubscriptionRequest &request : packet.subscriptions) {
-        if (!optionError.isEmpty()) {
-            suback.reasonCodes.append(ReasonCode::ImplementationSpecificError);
-            continue;
-        }
-        auto parsed = TopicScheme::parseFilter(request.filter);
-        if (auto *refusal = std::get_if<FilterRefusal>(&parsed)) {
-            suback.reasonCodes.append(refusal->reasonCode);
-            refusals.append(refusal->message);
-            continue;
-        }
-        const EventFilter &filter = std::get<EventFilter>(parsed);
-        if (!filter.sharedGroup.isEmpty() && request.noLocal) // MQTT-3.8.3-4
+        const bool shared = request.filter.startsWith("$share/") || request.filter.startsWith("$shared/");
+        if (shared && request.noLocal) // MQTT-3.8.3-4
             return disconnectClient(ReasonCode::ProtocolError,
                                     QStringLiteral("No Local on a shared subscription"));
-        const auto decision = m_context.policy->check(m_identity, filter.application, Permission::Read);
-        if (decision != AccessPolicy::Decision::Allowed) {
-            suback.reasonCodes.append(ReasonCode::NotAuthorized);
-            refusals.append(describeRefusal(decision, filter.application, "read"));
-            continue;
-        }
-        options.qos = request.maximumQoS == QoS::AtMostOnce ? QoS::AtMostOnce : QoS::AtLeastOnce;
-        m_session->subscribe(filter, options);
-        suback.reasonCodes.append(options.qos == QoS::AtMostOnce ? ReasonCode::Success
-                                                                 : ReasonCode::GrantedQoS1);
     }
-    if (!optionError.isEmpty())
-        refusals.prepend(optionError);
+    QStringList refusals;
+    SubackPacket suback{packet.packetId,
+                        m_context.endpoint->subscribe(m_identity, *m_session, packet, m_version, refusals),
+                        {}};
     if (!refusals.isEmpty()) {
         qCWarning(lcConnection).noquote()
             << describe() << "refused subscription:" << refusals.join(QStringLiteral("; "));
@@ -692,14 +586,16 @@ void ClientConnection::publishWill()
 {
     if (!m_will || !m_accepted)
         return; // a will exists only for a connection the server accepted
-    const backend::Command will = *std::exchange(m_will, std::nullopt);
+    const Will will = *std::exchange(m_will, std::nullopt);
+    Endpoint *endpoint = m_context.endpoint;
+    auto send = [endpoint, identity = m_identity, clientId = m_clientId, will] {
+        endpoint->sendWill(identity, clientId, will);
+    };
     if (m_willDelay > 0 && m_session && m_session->expiryInterval() > 0) {
-        m_session->setDelayedWill(will, m_willDelay);
+        m_session->setDelayedWill(std::move(send), m_willDelay);
         return;
     }
-    qCInfo(lcConnection).noquote() << describe() << "sends its will:" << will.name << "to"
-                                   << will.application + QLatin1Char('/') + will.device;
-    m_context.commands->send(will, this, [](const backend::CommandResult &) {});
+    send();
 }
 
 void ClientConnection::onSocketDisconnected()

@@ -6,7 +6,6 @@
 #include "servercontext.h"
 
 #include "auth/identity.h"
-#include "backend/commandsink.h"
 #include "mqtt/framereader.h"
 #include "mqtt/packets.h"
 
@@ -118,7 +117,7 @@ private:
     QString m_clientId;
     auth::Identity m_identity;
     std::optional<mqtt::ConnectPacket> m_connect; // kept while authenticating
-    std::optional<backend::Command> m_will;
+    std::optional<mqtt::Will> m_will;
     quint32 m_willDelay = 0;
     bool m_sessionExpiryWasZero = true;
     QPointer<Session> m_session;

@@ -2,6 +2,7 @@
 
 #include "clientconnection.h"
 #include "clientsocket.h"
+#include "integrationendpoint.h"
 #include "sessionstore.h"
 
 namespace drover::session {
@@ -9,8 +10,13 @@ namespace drover::session {
 MqttServer::MqttServer(ServerContext context, QObject *parent)
     : QObject(parent)
     , m_context(std::move(context))
-    , m_sessions(new SessionStore(m_context, this))
-{}
+{
+    if (!m_context.endpoint) {
+        m_ownEndpoint = std::make_unique<IntegrationEndpoint>(m_context);
+        m_context.endpoint = m_ownEndpoint.get();
+    }
+    m_sessions = new SessionStore(m_context, this);
+}
 
 MqttServer::~MqttServer()
 {

@@ -6,11 +6,13 @@
 
 #include <QList>
 #include <QObject>
+#include <memory>
 
 namespace drover::session {
 
 class ClientConnection;
 class ClientSocket;
+class Endpoint;
 class SessionStore;
 
 class MqttServer : public QObject
@@ -36,7 +38,8 @@ Q_SIGNALS:
 
 private:
     ServerContext m_context;
-    SessionStore *m_sessions;
+    std::unique_ptr<Endpoint> m_ownEndpoint;
+    SessionStore *m_sessions = nullptr;
     QList<ClientConnection *> m_connections;
     bool m_shuttingDown = false;
 };

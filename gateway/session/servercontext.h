@@ -16,11 +16,15 @@ class AccessPolicy;
 
 namespace drover::session {
 
+class Endpoint;
+
 struct ServerContext {
     backend::EventLog *events = nullptr;
     backend::CommandSink *commands = nullptr;
     auth::Authenticator *authenticator = nullptr;
     const auth::AccessPolicy *policy = nullptr;
+    // What MQTT means on this server; MqttServer uses the integration API when none is given.
+    Endpoint *endpoint = nullptr;
     ServerLimits limits;
     QString name = QStringLiteral("mqtt"); // for log lines: which listener family this is
 };

@@ -43,7 +43,7 @@ void Session::attach(ClientConnection *connection)
 {
     m_expiryTimer.stop();
     m_willTimer.stop();
-    m_delayedWill.reset(); // resumed in time: the will is not sent (MQTT-3.1.2-8)
+    m_delayedWill = nullptr; // resumed in time: the will is not sent (MQTT-3.1.2-8)
     m_connection = connection;
     resendInflight();
     schedulePump();
@@ -107,24 +107,17 @@ void Session::acknowledge(quint16 packetId)
     schedulePump();
 }
 
-void Session::setDelayedWill(const backend::Command &command, quint32 delaySeconds)
+void Session::setDelayedWill(std::function<void()> send, quint32 delaySeconds)
 {
-    m_delayedWill = command;
+    m_delayedWill = std::move(send);
     m_willTimer.start(timerInterval(delaySeconds));
 }
 
 void Session::sendDelayedWill()
 {
     m_willTimer.stop();
-    if (!m_delayedWill)
-        return;
-    const backend::Command command = *std::exchange(m_delayedWill, std::nullopt);
-    // The sink is the callback's context: the session may be ending right now.
-    m_context.commands->send(command, m_context.commands, [command](const backend::CommandResult &result) {
-        if (!result.accepted())
-            qCWarning(lcSession).noquote() << "will of" << command.sender << "for device" << command.device
-                                           << "refused:" << result.message;
-    });
+    if (const std::function<void()> send = std::exchange(m_delayedWill, nullptr))
+        send();
 }
 
 void Session::schedulePump()

@@ -5,7 +5,7 @@
 #include "eventstream.h"
 #include "servercontext.h"
 
-#include "backend/commandsink.h"
+#include <functional>
 
 #include <QHash>
 #include <QObject>
@@ -51,9 +51,9 @@ public:
     // PUBACK from the client for a delivery.
     void acknowledge(quint16 packetId);
 
-    // A will that must wait (v5 Will Delay Interval): sent after `delaySeconds` unless the
-    // session is resumed first, and at the latest when the session ends.
-    void setDelayedWill(const backend::Command &command, quint32 delaySeconds);
+    // A will that must wait (v5 Will Delay Interval): `send` runs after `delaySeconds` unless
+    // the session is resumed first, and at the latest when the session ends.
+    void setDelayedWill(std::function<void()> send, quint32 delaySeconds);
 
     // Ask for a delivery round on the next event-loop turn (coalesced).
     void schedulePump();
@@ -92,7 +92,7 @@ private:
     QList<backend::Delivery> m_batch; // reused for every poll
     QTimer m_expiryTimer;
     QTimer m_willTimer;
-    std::optional<backend::Command> m_delayedWill;
+    std::function<void()> m_delayedWill;
 };
 
 } // namespace drover::session
