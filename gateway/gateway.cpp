@@ -2,9 +2,13 @@
 
 #include "auth/accesspolicy.h"
 #include "auth/credentialauthenticator.h"
+#include "auth/deviceauthenticator.h"
 #include "backend/embeddedcommandbus.h"
 #include "backend/embeddedeventlog.h"
 #include "demo/demoapplication.h"
+#include "registry/deviceregistry.h"
+#include "registrydirectory.h"
+#include "session/deviceendpoint.h"
 #include "session/mqttserver.h"
 #include "transport/tcplistener.h"
 
@@ -41,12 +45,7 @@ Gateway::Gateway(config::Config config, QObject *parent)
     m_commands = std::make_unique<backend::EmbeddedCommandBus>();
     m_authenticator = std::make_unique<auth::CredentialAuthenticator>();
     m_policy = std::make_unique<auth::AccessPolicy>();
-    for (const config::ApplicationConfig &app : std::as_const(m_config.applications))
-        m_policy->setApplication(app.name, {app.anonymousRead, app.anonymousCommand});
-    if (m_config.demo.enabled && !m_config.application(m_config.demo.application)) {
-        // The demo is for trying Drover out: anonymous clients may read and command it.
-        m_policy->setApplication(m_config.demo.application, {true, true});
-    }
+    applyApplications();
 
     session::ServerContext context;
     context.events = m_events.get();
@@ -55,34 +54,84 @@ Gateway::Gateway(config::Config config, QObject *parent)
     context.policy = m_policy.get();
     context.limits = limitsFrom(m_config.session);
     m_server = std::make_unique<session::MqttServer>(context);
-    connect(m_server.get(), &session::MqttServer::drained, this, &Gateway::finishStop);
+
+    // The device side: devices log in with their registry credentials, publish events and
+    // receive commands; commands for known devices that are away wait in the bus.
+    const auto registryGetter = [this] { return m_registry; };
+    m_directory = std::make_unique<RegistryDirectory>(registryGetter);
+    m_commands->setDirectory(m_directory.get());
+    m_deviceAuthenticator = std::make_unique<auth::DeviceAuthenticator>(registryGetter);
+    m_deviceEndpoint = std::make_unique<session::DeviceEndpoint>(m_events.get(), m_commands.get(),
+                                                                 registryGetter, m_config.instance.toUtf8());
+    session::ServerContext deviceContext = context;
+    deviceContext.authenticator = m_deviceAuthenticator.get();
+    deviceContext.endpoint = m_deviceEndpoint.get();
+    deviceContext.name = QStringLiteral("device");
+    m_deviceServer = std::make_unique<session::MqttServer>(deviceContext);
+
+    for (session::MqttServer *server : {m_server.get(), m_deviceServer.get()})
+        connect(server, &session::MqttServer::drained, this, [this] {
+            if (m_server->connectionCount() == 0 && m_deviceServer->connectionCount() == 0)
+                finishStop();
+        });
+}
+
+void Gateway::applyApplications()
+{
+    // Assigned in place: the session layer holds a pointer to this policy.
+    *m_policy = auth::AccessPolicy();
+    for (const config::ApplicationConfig &app : std::as_const(m_config.applications))
+        m_policy->setApplication(app.name, {app.anonymousRead, app.anonymousCommand});
+    if (m_config.demo.enabled && !m_config.application(m_config.demo.application)) {
+        // The demo is for trying Drover out: anonymous clients may read and command it.
+        m_policy->setApplication(m_config.demo.application, {true, true});
+    }
+    m_registry = registry::DeviceRegistry::create(m_config);
+}
+
+void Gateway::reload(const config::Config &config)
+{
+    m_config.applications = config.applications;
+    applyApplications();
+    qCInfo(lcGateway).noquote() << "configuration reloaded:" << m_registry->applicationCount()
+                                << "applications," << m_registry->deviceCount() << "devices";
 }
 
 Gateway::~Gateway()
 {
     delete m_demo;
     qDeleteAll(m_listeners);
-    m_server.reset(); // before the backend its sessions consume from
+    m_deviceServer.reset(); // servers before the endpoint and backend their sessions use
+    m_server.reset();
+    m_deviceEndpoint.reset();
 }
 
 bool Gateway::start(QString *error)
 {
     for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
-        auto *listener = new transport::TcpListener(m_server.get());
+        const bool devices = listenerConfig.kind == config::ListenerConfig::Kind::DeviceMqtt;
+        const QString what = devices ? QStringLiteral("devices") : QStringLiteral("MQTT");
+        auto *listener = new transport::TcpListener(devices ? m_deviceServer.get() : m_server.get());
         m_listeners.append(listener);
+        if (devices)
+            m_deviceListeners.append(listener);
         QString reason;
         if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
             if (error)
-                *error = QStringLiteral("cannot listen for MQTT on %1: %2")
-                             .arg(config::formatListenAddress(listenerConfig), reason);
+                *error = QStringLiteral("cannot listen for %1 on %2: %3")
+                             .arg(what, config::formatListenAddress(listenerConfig), reason);
             return false;
         }
-        qCInfo(lcGateway).noquote() << "listening for MQTT on" << listener->url();
+        qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
     }
+    qCInfo(lcGateway).noquote() << "device registry:" << m_registry->applicationCount() << "applications,"
+                                << m_registry->deviceCount() << "devices";
     if (m_config.demo.enabled) {
         m_demo =
             new demo::DemoApplication(m_config.demo.application, m_config.demo.devices, m_config.demo.rate,
                                       m_events.get(), m_commands.get(), m_config.instance.toUtf8());
+        for (const demo::DemoDevice *device : m_demo->devices())
+            m_directory->addSimulated(m_config.demo.application, device->name());
         m_demo->start();
         qCInfo(lcGateway).noquote() << "demo application" << m_config.demo.application << "with"
                                     << m_config.demo.devices << "devices at" << m_config.demo.rate
@@ -96,13 +145,15 @@ void Gateway::shutdown()
     if (m_stopping)
         return;
     m_stopping = true;
-    qCInfo(lcGateway) << "shutting down:" << m_server->connectionCount() << "connections to close";
+    qCInfo(lcGateway) << "shutting down:" << m_server->connectionCount() + m_deviceServer->connectionCount()
+                      << "connections to close";
     for (transport::TcpListener *listener : std::as_const(m_listeners))
         listener->close();
     delete std::exchange(m_demo, nullptr);
     // Clients that don't close within the grace period are cut off.
     QTimer::singleShot(2000, this, &Gateway::finishStop);
     m_server->shutdown();
+    m_deviceServer->shutdown();
 }
 
 void Gateway::finishStop()
@@ -116,7 +167,17 @@ void Gateway::finishStop()
 QStringList Gateway::listenerUrls() const
 {
     QStringList urls;
-    for (const transport::TcpListener *listener : m_listeners)
+    for (const transport::TcpListener *listener : m_listeners) {
+        if (!m_deviceListeners.contains(listener))
+            urls.append(listener->url());
+    }
+    return urls;
+}
+
+QStringList Gateway::deviceListenerUrls() const
+{
+    QStringList urls;
+    for (const transport::TcpListener *listener : m_deviceListeners)
         urls.append(listener->url());
     return urls;
 }

@@ -18,15 +18,21 @@ class AccessPolicy;
 } // namespace drover::auth
 namespace drover::session {
 class MqttServer;
-}
+class DeviceEndpoint;
+} // namespace drover::session
 namespace drover::transport {
 class TcpListener;
 }
 namespace drover::demo {
 class DemoApplication;
 }
+namespace drover::registry {
+class DeviceRegistry;
+}
 
 namespace drover {
+
+class RegistryDirectory;
 
 class Gateway : public QObject
 {
@@ -41,9 +47,20 @@ public:
     // follows once the clients are gone or after a short grace period.
     void shutdown();
 
+    // Takes the applications and devices of config: a new device registry replaces the
+    // current one as a whole, and the applications' anonymous rights are replaced. Nothing
+    // else of config is applied (listeners, limits, retention and the demo need a restart).
+    // Connections stay; password checks already running finish against the old registry.
+    void reload(const config::Config &config);
+
     const config::Config &config() const { return m_config; }
-    // mqtt://HOST:PORT of every listener, with the ports actually bound.
+    // The current device registry. Hold on to the pointer for as long as a consistent view
+    // is needed; a reload swaps in a new registry and leaves the old one to its holders.
+    std::shared_ptr<const registry::DeviceRegistry> registry() const { return m_registry; }
+    // mqtt://HOST:PORT of every listener of the integration API / device endpoint, with the
+    // ports actually bound.
     QStringList listenerUrls() const;
+    QStringList deviceListenerUrls() const;
     session::MqttServer *mqttServer() const { return m_server.get(); }
 
 Q_SIGNALS:
@@ -51,14 +68,21 @@ Q_SIGNALS:
 
 private:
     void finishStop();
+    void applyApplications();
 
     config::Config m_config;
     std::unique_ptr<backend::EmbeddedEventLog> m_events;
     std::unique_ptr<backend::EmbeddedCommandBus> m_commands;
     std::unique_ptr<auth::Authenticator> m_authenticator;
     std::unique_ptr<auth::AccessPolicy> m_policy;
+    std::shared_ptr<const registry::DeviceRegistry> m_registry;
     std::unique_ptr<session::MqttServer> m_server;
-    QList<transport::TcpListener *> m_listeners;
+    std::unique_ptr<RegistryDirectory> m_directory;
+    std::unique_ptr<auth::Authenticator> m_deviceAuthenticator;
+    std::unique_ptr<session::DeviceEndpoint> m_deviceEndpoint;
+    std::unique_ptr<session::MqttServer> m_deviceServer;
+    QList<transport::TcpListener *> m_listeners;       // all of them
+    QList<transport::TcpListener *> m_deviceListeners; // those of the device endpoint
     demo::DemoApplication *m_demo = nullptr;
     bool m_stopping = false;
     bool m_stopped = false;

@@ -2,13 +2,20 @@
 #include "config/configloader.h"
 #include "gateway.h"
 #include "logsetup.h"
+#include "registry/passwordhasher.h"
 #include "signalwatcher.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QLoggingCategory>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <optional>
+#include <termios.h>
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcMain, "drover.droverd")
 
@@ -29,9 +36,168 @@ Try it:  droverd --demo
          mosquitto_sub -V 5 -t app/demo
          mosquitto_pub -V 5 -q 1 -t command/demo/device-1/setTemperature -m '{"value": 25}'
 
+Devices: give each [[application.device]] in the --config file a password-hash made by
+  droverd hash-password       reads one password from stdin (a line; on a terminal it
+                              prompts twice without echo) and prints its Argon2id hash.
+                              Must be the first argument: echo -n secret | droverd hash-password
+
 Signals: SIGINT/SIGTERM shut down gracefully (MQTT 5 clients get DISCONNECT 0x8B).
+SIGHUP re-reads the --config file (with the same options applied) and replaces the device
+registry and the application list; listeners and other settings need a restart. A file
+that doesn't validate is logged and the running configuration is kept.
 Exit status: 0 after a clean shutdown, 1 if a listener can't be bound, 2 for a usage or
 configuration error.)";
+
+constexpr auto HashPasswordHelp =
+    R"(Usage: droverd hash-password
+
+Reads one password from standard input and prints its hash, for the password-hash key of
+a device in droverd's configuration file:
+
+  echo -n 'secret' | droverd hash-password
+
+Only the first line is read; its line end (\n or \r\n) is not part of the password. On a
+terminal, droverd prompts on standard error and reads the password twice without echo.
+The hash is Argon2id (libsodium crypto_pwhash_str, interactive limits) with a random salt,
+so hashing one password twice gives two different strings; both verify.
+
+Exit status: 0 with the hash on standard output; 2 for an empty password, passwords that
+differ, or an unexpected argument; 1 if reading or hashing fails.
+)";
+
+// MQTT's password field holds at most 65535 bytes: a longer password could never be sent.
+constexpr qsizetype MaxPasswordBytes = 65535;
+
+termios g_savedTerminal;
+volatile std::sig_atomic_t g_echoOff = 0;
+
+// Puts the terminal's echo back if the user interrupts the hidden prompt, then dies of
+// the signal as it would have without this handler.
+void restoreEchoAndDie(int signalNumber)
+{
+    if (g_echoOff)
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_savedTerminal);
+    std::signal(signalNumber, SIG_DFL);
+    std::raise(signalNumber);
+}
+
+// Why reading a password failed, and the exit status that says so.
+struct ReadFailure {
+    QString message;
+    int status = 1;
+};
+
+// One line of stdin without its line end; nullopt (and failure set) if it cannot be read
+// or is too long.
+std::optional<QByteArray> readPasswordLine(ReadFailure *failure)
+{
+    QByteArray line;
+    int c = 0;
+    while ((c = std::getc(stdin)) != EOF && c != '\n') {
+        if (line.size() == MaxPasswordBytes) {
+            drover::registry::PasswordHasher::wipe(line);
+            *failure = {QStringLiteral("the password is longer than %1 bytes, the most MQTT can carry")
+                            .arg(MaxPasswordBytes),
+                        2};
+            return std::nullopt;
+        }
+        line.append(char(c));
+    }
+    if (std::ferror(stdin)) {
+        drover::registry::PasswordHasher::wipe(line);
+        *failure = {QStringLiteral("cannot read standard input: %1")
+                        .arg(QString::fromLocal8Bit(std::strerror(errno))),
+                    1};
+        return std::nullopt;
+    }
+    if (c == '\n' && line.endsWith('\r'))
+        line.chop(1); // a line from a file with Windows line ends
+    return line;
+}
+
+// Prompts on stderr and reads a line from the terminal on stdin without echoing it.
+std::optional<QByteArray> readHiddenPassword(const char *prompt, ReadFailure *failure)
+{
+    std::fputs(prompt, stderr);
+    std::fflush(stderr);
+    termios noEcho;
+    const bool canHide = ::tcgetattr(STDIN_FILENO, &g_savedTerminal) == 0;
+    if (canHide) {
+        noEcho = g_savedTerminal;
+        noEcho.c_lflag &= ~tcflag_t(ECHO);
+        noEcho.c_lflag |= ECHONL; // the user still sees that Enter was taken
+        for (int signalNumber : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP})
+            std::signal(signalNumber, restoreEchoAndDie);
+        g_echoOff = 1;
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &noEcho);
+    }
+    std::optional<QByteArray> password = readPasswordLine(failure);
+    if (canHide) {
+        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_savedTerminal);
+        g_echoOff = 0;
+        for (int signalNumber : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP})
+            std::signal(signalNumber, SIG_DFL);
+    }
+    return password;
+}
+
+// `droverd hash-password`: runs before Qt and option parsing, so nothing else (a config
+// file, a listener) is needed or touched. Never prints the password.
+int hashPassword(int argc, char *argv[])
+{
+    using drover::registry::PasswordHasher;
+    for (int i = 2; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            std::fputs(HashPasswordHelp, stdout);
+            return 0;
+        }
+        std::fprintf(stderr,
+                     "droverd hash-password: unexpected argument '%s'; the password is read from standard "
+                     "input (see droverd hash-password --help)\n",
+                     argv[i]);
+        return 2;
+    }
+    const auto failed = [](const QString &message, int code) {
+        std::fprintf(stderr, "droverd hash-password: %s\n", qPrintable(message));
+        return code;
+    };
+
+    ReadFailure failure;
+    std::optional<QByteArray> password;
+    if (::isatty(STDIN_FILENO)) {
+        password = readHiddenPassword("Password: ", &failure);
+        if (password && !password->isEmpty()) {
+            std::optional<QByteArray> again = readHiddenPassword("Repeat password: ", &failure);
+            const bool same = again && *again == *password;
+            if (again)
+                PasswordHasher::wipe(*again);
+            if (!same) {
+                PasswordHasher::wipe(*password);
+                return again ? failed(QStringLiteral("the passwords differ; nothing hashed"), 2)
+                             : failed(failure.message, failure.status);
+            }
+        }
+    } else {
+        password = readPasswordLine(&failure);
+    }
+    if (!password)
+        return failed(failure.message, failure.status);
+    if (password->isEmpty())
+        return failed(QStringLiteral("empty password; a device needs a non-empty one (or no password-hash)"),
+                      2);
+    if (!PasswordHasher::initialize()) {
+        PasswordHasher::wipe(*password);
+        return failed(QStringLiteral("cannot initialise libsodium"), 1);
+    }
+    const QByteArray hash = PasswordHasher::hash(*password);
+    PasswordHasher::wipe(*password);
+    if (hash.isEmpty())
+        return failed(QStringLiteral("cannot hash the password (out of memory?)"), 1);
+    std::fwrite(hash.constData(), 1, std::size_t(hash.size()), stdout);
+    std::fputc('\n', stdout);
+    return std::fflush(stdout) == 0 ? 0
+                                    : failed(QStringLiteral("cannot write the hash to standard output"), 1);
+}
 
 void fail(const QString &message, int code)
 {
@@ -43,6 +209,10 @@ void fail(const QString &message, int code)
 
 int main(int argc, char *argv[])
 {
+    // A subcommand, not an option: it must work before (and without) any option parsing.
+    if (argc >= 2 && std::strcmp(argv[1], "hash-password") == 0)
+        return hashPassword(argc, argv);
+
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("droverd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(DROVER_VERSION));
@@ -60,7 +230,13 @@ int main(int argc, char *argv[])
         QStringLiteral("mqtt"),
         QStringLiteral(
             "Listen for MQTT on <host:port> (default 127.0.0.1:1883; port 0 picks a free port and the "
-            "log says which). Repeatable; replaces the configured listeners."),
+            "log says which). Repeatable; replaces the configured MQTT listeners."),
+        QStringLiteral("host:port"));
+    const QCommandLineOption deviceMqttOption(
+        QStringLiteral("device-mqtt"),
+        QStringLiteral(
+            "Listen for devices (MQTT device endpoint) on <host:port> (default 127.0.0.1:1884; port 0 "
+            "picks a free port). Repeatable; replaces the configured device listeners."),
         QStringLiteral("host:port"));
     const QCommandLineOption demoOption(
         QStringLiteral("demo"),
@@ -76,77 +252,119 @@ int main(int argc, char *argv[])
     const QCommandLineOption logLevelOption(QStringLiteral("log-level"),
                                             QStringLiteral("debug, info (default), warning or error."),
                                             QStringLiteral("level"));
-    parser.addOptions(
-        {configOption, mqttOption, demoOption, demoRateOption, demoDevicesOption, logLevelOption});
+    parser.addOptions({configOption, mqttOption, deviceMqttOption, demoOption, demoRateOption,
+                       demoDevicesOption, logLevelOption});
     if (!parser.parse(QCoreApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"), 2);
     if (parser.isSet(QStringLiteral("help")))
         parser.showHelp(0);
     if (parser.isSet(QStringLiteral("version")))
         parser.showVersion();
-    if (!parser.positionalArguments().isEmpty())
-        fail(
-            QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first()),
-            2);
+    if (!parser.positionalArguments().isEmpty()) {
+        const QString argument = parser.positionalArguments().first();
+        fail(argument == QLatin1String("hash-password")
+                 ? QStringLiteral("hash-password must be the first argument: droverd hash-password")
+                 : QStringLiteral("unexpected argument '%1' (see --help)").arg(argument),
+             2);
+    }
 
-    drover::config::Config config;
-    if (parser.isSet(configOption)) {
-        QString error;
-        auto loaded = drover::config::ConfigLoader::loadFile(parser.value(configOption), &error);
-        if (!loaded)
-            fail(error, 2);
-        config = *loaded;
-    }
-    if (parser.isSet(mqttOption)) {
-        config.listeners.clear();
-        for (const QString &value : parser.values(mqttOption)) {
-            QString error;
-            const auto listener = drover::config::parseListenAddress(value, &error);
-            if (!listener)
-                fail(QStringLiteral("--mqtt %1: %2").arg(value, error), 2);
-            config.listeners.append(*listener);
+    // The file with the command line's overrides on top: at startup, and again for SIGHUP.
+    // Errors are returned rather than fatal, so that a bad reload leaves droverd running.
+    const auto loadConfig = [&](QString *error) -> std::optional<drover::config::Config> {
+        drover::config::Config config;
+        if (parser.isSet(configOption)) {
+            auto loaded = drover::config::ConfigLoader::loadFile(parser.value(configOption), error);
+            if (!loaded)
+                return std::nullopt;
+            config = *loaded;
         }
-    }
-    if (parser.isSet(demoOption))
-        config.demo.enabled = true;
-    if (parser.isSet(demoRateOption)) {
-        bool ok = false;
-        const double rate = parser.value(demoRateOption).toDouble(&ok);
-        if (!ok || !(rate > 0) || rate > 10000)
-            fail(QStringLiteral(
-                     "--demo-rate: expected a number of events per second above 0 and up to 10000, got '%1'")
-                     .arg(parser.value(demoRateOption)),
-                 2);
-        config.demo.rate = rate;
-    }
-    if (parser.isSet(demoDevicesOption)) {
-        bool ok = false;
-        const int devices = parser.value(demoDevicesOption).toInt(&ok);
-        if (!ok || devices < 1 || devices > 1000)
-            fail(QStringLiteral("--demo-devices: expected 1 to 1000, got '%1'")
-                     .arg(parser.value(demoDevicesOption)),
-                 2);
-        config.demo.devices = devices;
-    }
-    if (parser.isSet(logLevelOption))
-        config.logLevel = parser.value(logLevelOption);
+        // --mqtt and --device-mqtt each replace the listeners of their kind.
+        using Kind = drover::config::ListenerConfig::Kind;
+        for (const auto &[option, kind] :
+             {std::pair{&mqttOption, Kind::Mqtt}, std::pair{&deviceMqttOption, Kind::DeviceMqtt}}) {
+            if (!parser.isSet(*option))
+                continue;
+            config.listeners.removeIf(
+                [kind = kind](const drover::config::ListenerConfig &l) { return l.kind == kind; });
+            for (const QString &value : parser.values(*option)) {
+                QString reason;
+                auto listener = drover::config::parseListenAddress(value, &reason);
+                if (!listener) {
+                    *error = QStringLiteral("--%1 %2: %3").arg(option->names().first(), value, reason);
+                    return std::nullopt;
+                }
+                listener->kind = kind;
+                config.listeners.append(*listener);
+            }
+        }
+        if (parser.isSet(demoOption))
+            config.demo.enabled = true;
+        if (parser.isSet(demoRateOption)) {
+            bool ok = false;
+            const double rate = parser.value(demoRateOption).toDouble(&ok);
+            if (!ok || !(rate > 0) || rate > 10000) {
+                *error =
+                    QStringLiteral("--demo-rate: expected a number of events per second above 0 and up to "
+                                   "10000, got '%1'")
+                        .arg(parser.value(demoRateOption));
+                return std::nullopt;
+            }
+            config.demo.rate = rate;
+        }
+        if (parser.isSet(demoDevicesOption)) {
+            bool ok = false;
+            const int devices = parser.value(demoDevicesOption).toInt(&ok);
+            if (!ok || devices < 1 || devices > 1000) {
+                *error = QStringLiteral("--demo-devices: expected 1 to 1000, got '%1'")
+                             .arg(parser.value(demoDevicesOption));
+                return std::nullopt;
+            }
+            config.demo.devices = devices;
+        }
+        if (parser.isSet(logLevelOption))
+            config.logLevel = parser.value(logLevelOption);
+        return config;
+    };
+
+    QString loadError;
+    const std::optional<drover::config::Config> loaded = loadConfig(&loadError);
+    if (!loaded)
+        fail(loadError, 2);
+    const drover::config::Config &config = *loaded;
     if (!drover::applyLogLevel(config.logLevel))
         fail(QStringLiteral("--log-level: expected debug, info, warning or error, got '%1'")
                  .arg(config.logLevel),
              2);
 
+    // Before the listeners open: a signal that arrives while they do waits in the watcher's
+    // pipe for the event loop instead of killing droverd with the default action.
+    drover::SignalWatcher signals_;
     drover::Gateway gateway(config);
     QString error;
     if (!gateway.start(&error))
         fail(error, 1);
 
-    drover::SignalWatcher signals_;
     QObject::connect(&signals_, &drover::SignalWatcher::terminate, &gateway, [&gateway](int signalNumber) {
         qCInfo(lcMain) << "signal" << signalNumber << "received";
         gateway.shutdown();
     });
-    QObject::connect(&signals_, &drover::SignalWatcher::reload, &gateway, [] {
-        qCInfo(lcMain) << "SIGHUP: nothing to reload yet (the device registry will be reloadable)";
+    QObject::connect(&signals_, &drover::SignalWatcher::reload, &gateway, [&] {
+        if (!parser.isSet(configOption)) {
+            qCInfo(lcMain) << "SIGHUP: droverd runs without --config, so there is nothing to reload";
+            return;
+        }
+        const QString path = parser.value(configOption);
+        QString error;
+        const std::optional<drover::config::Config> reloaded = loadConfig(&error);
+        if (!reloaded) {
+            qCWarning(lcMain).noquote()
+                << "SIGHUP: configuration not reloaded, the running one stays:" << error;
+            return;
+        }
+        qCInfo(lcMain).noquote() << "SIGHUP: reloading" << path
+                                 << "- only the device registry and the application list are reloaded;"
+                                    " listeners and other settings apply at the next start";
+        gateway.reload(*reloaded);
     });
     QObject::connect(&gateway, &drover::Gateway::stopped, &app, [] {
         qCInfo(lcMain) << "stopped";

@@ -7,10 +7,17 @@ namespace drover::auth {
 
 struct Identity {
     bool anonymous = true;
-    QString user; // empty for anonymous
+    QString user;        // empty for anonymous; <device>@<application> for a device
+    QString application; // for a device: its application
+    QString device;      // for a device: its name
 
     static Identity anonymousUser() { return {}; }
-    static Identity named(const QString &user) { return {false, user}; }
+    static Identity named(const QString &user) { return {false, user, {}, {}}; }
+    static Identity ofDevice(const QString &application, const QString &device)
+    {
+        return {false, device + QLatin1Char('@') + application, application, device};
+    }
+    bool isDevice() const { return !device.isEmpty(); }
     // For logs: the user name, or "anonymous". Never a credential.
     QString displayName() const { return anonymous ? QStringLiteral("anonymous") : user; }
 };

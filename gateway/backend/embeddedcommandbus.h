@@ -7,6 +7,7 @@
 
 #include "commandreceiver.h"
 #include "commandsink.h"
+#include "commandsource.h"
 #include "devicecommandqueue.h"
 #include "devicedirectory.h"
 
@@ -20,7 +21,7 @@
 
 namespace drover::backend {
 
-class EmbeddedCommandBus : public CommandSink
+class EmbeddedCommandBus : public CommandSink, public CommandSource
 {
     Q_OBJECT
 public:
@@ -39,9 +40,9 @@ public:
     // delivers the device's queued, unexpired commands in order before it returns, so
     // attach only once the receiver is ready. Their results are only logged: the senders
     // were told "queued" already.
-    void attach(const QString &application, const QString &device, CommandReceiver *receiver);
+    void attach(const QString &application, const QString &device, CommandReceiver *receiver) override;
     // Detaches `receiver` if it is the one attached; commands sent afterwards are queued.
-    void detach(const QString &application, const QString &device, CommandReceiver *receiver);
+    void detach(const QString &application, const QString &device, CommandReceiver *receiver) override;
 
     // Applies to every queue at once; commands already waiting keep their deadlines.
     void setLimits(const CommandQueueLimits &limits);

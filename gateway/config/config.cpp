@@ -14,6 +14,16 @@ const ApplicationConfig *Config::application(const QString &name) const
     return nullptr;
 }
 
+const DeviceConfig *ApplicationConfig::device(const QString &name) const
+{
+    for (const DeviceConfig &device : devices) {
+        if (device.name == name) {
+            return &device;
+        }
+    }
+    return nullptr;
+}
+
 namespace {
 
 void setError(QString *error, const QString &message)
@@ -151,6 +161,7 @@ struct KindName {
 // ConfigLoader its kind-specific keys.
 const KindName kindNames[] = {
     {ListenerConfig::Kind::Mqtt, QLatin1String("mqtt")},
+    {ListenerConfig::Kind::DeviceMqtt, QLatin1String("device-mqtt")},
 };
 
 } // namespace
@@ -284,23 +295,157 @@ QString formatDuration(qint64 seconds)
     return formatWithUnit(seconds, durationUnits);
 }
 
-bool isValidApplicationName(const QString &name, QString *error)
+namespace {
+
+// The rules application and device names share: each is one MQTT topic level.
+// forbidden lists the characters refused besides whitespace and control characters.
+bool isValidName(const QString &name, QLatin1String kind, QLatin1String ifEmpty, QLatin1String forbidden,
+                 QString *error)
 {
     if (name.isEmpty()) {
-        setError(error, QStringLiteral("an application name must not be empty"));
+        setError(error, ifEmpty);
         return false;
     }
     for (QChar c : name) {
-        if (c == QLatin1Char('/') || c == QLatin1Char('+') || c == QLatin1Char('#')) {
-            setError(error, QLatin1String("application name \"") + name + QLatin1String("\" contains '") + c +
-                                QLatin1String("'; names are MQTT topic levels"));
+        if (forbidden.contains(c)) {
+            const QLatin1String reason =
+                c == QLatin1Char('@') ? QLatin1String("'@' separates device and application in user names")
+                                      : QLatin1String("names are MQTT topic levels");
+            setError(error, kind + QLatin1String(" name \"") + name + QLatin1String("\" contains '") + c +
+                                QLatin1String("'; ") + reason);
             return false;
         }
         if (c.isSpace() || c.category() == QChar::Other_Control) {
-            setError(error, QLatin1String("application name \"") + name +
+            setError(error, kind + QLatin1String(" name \"") + name +
                                 QLatin1String("\" contains whitespace or a control character"));
             return false;
         }
+    }
+    return true;
+}
+
+QList<QByteArrayView> splitView(QByteArrayView text, char separator)
+{
+    QList<QByteArrayView> parts;
+    qsizetype from = 0;
+    for (qsizetype i = 0; i <= text.size(); ++i) {
+        if (i == text.size() || text.at(i) == separator) {
+            parts.append(text.sliced(from, i - from));
+            from = i + 1;
+        }
+    }
+    return parts;
+}
+
+// A decimal u32 without sign or leading zeros, as the Argon2 string decoders read it.
+std::optional<quint32> argonNumber(QByteArrayView text)
+{
+    if (text.isEmpty() || text.size() > 10 || (text.size() > 1 && text.front() == '0')) {
+        return std::nullopt;
+    }
+    quint64 value = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        value = value * 10 + quint64(c - '0');
+    }
+    if (value > std::numeric_limits<quint32>::max()) {
+        return std::nullopt;
+    }
+    return quint32(value);
+}
+
+// Decoded length of unpadded standard base64, or -1 if text is not that.
+qsizetype base64Bytes(QByteArrayView text)
+{
+    for (char c : text) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                        c == '+' || c == '/';
+        if (!ok) {
+            return -1;
+        }
+    }
+    if (text.size() % 4 == 1) {
+        return -1;
+    }
+    return text.size() * 3 / 4;
+}
+
+} // namespace
+
+bool isValidApplicationName(const QString &name, QString *error)
+{
+    return isValidName(name, QLatin1String("application"),
+                       QLatin1String("an application name must not be empty"), QLatin1String("/+#"), error);
+}
+
+bool isValidDeviceName(const QString &name, QString *error)
+{
+    return isValidName(name, QLatin1String("device"), QLatin1String("a device name must not be empty"),
+                       QLatin1String("/+#@"), error);
+}
+
+bool isValidPasswordHash(const QByteArray &hash, QString *error)
+{
+    // libsodium's crypto_pwhash_str writes at most crypto_pwhash_STRBYTES - 1 characters.
+    constexpr qsizetype maxLength = 127;
+    // The Argon2 reference decoder's minimums (ARGON2_MIN_DECODED_SALT_LEN / _OUT_LEN).
+    constexpr qsizetype minSaltBytes = 8;
+    constexpr qsizetype minHashBytes = 12;
+    const QLatin1String hint(" (create one with droverd hash-password; a plain password is not accepted)");
+    if (hash.isEmpty()) {
+        setError(error, QLatin1String("must not be empty; leave password-hash out for a device without a "
+                                      "password"));
+        return false;
+    }
+    QByteArrayView rest(hash);
+    if (rest.startsWith("$argon2id$")) {
+        rest = rest.sliced(10);
+    } else if (rest.startsWith("$argon2i$")) {
+        rest = rest.sliced(9);
+    } else {
+        setError(error, QLatin1String("not an Argon2 hash string: expected one that starts with "
+                                      "\"$argon2id$\" or \"$argon2i$\"") +
+                            hint);
+        return false;
+    }
+    if (hash.size() > maxLength) {
+        setError(error, QLatin1String("an Argon2 hash string has at most ") + QString::number(maxLength) +
+                            QLatin1String(" characters, this one ") + QString::number(hash.size()));
+        return false;
+    }
+    const QList<QByteArrayView> parts = splitView(rest, '$');
+    // v=19 $ m=..,t=..,p=.. $ salt $ hash
+    if (parts.size() != 4) {
+        setError(error, QLatin1String("malformed Argon2 hash string: expected "
+                                      "$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>") +
+                            hint);
+        return false;
+    }
+    if (parts.at(0) != "v=19") {
+        setError(error, QStringLiteral("unsupported Argon2 version: expected v=19"));
+        return false;
+    }
+    const QList<QByteArrayView> params = splitView(parts.at(1), ',');
+    std::optional<quint32> memory;
+    std::optional<quint32> passes;
+    std::optional<quint32> lanes;
+    if (params.size() == 3 && params.at(0).startsWith("m=") && params.at(1).startsWith("t=") &&
+        params.at(2).startsWith("p=")) {
+        memory = argonNumber(params.at(0).sliced(2));
+        passes = argonNumber(params.at(1).sliced(2));
+        lanes = argonNumber(params.at(2).sliced(2));
+    }
+    if (!memory || !passes || !lanes || *passes < 1 || *lanes < 1 || quint64(*memory) < 8 * quint64(*lanes)) {
+        setError(error, QStringLiteral("malformed Argon2 parameters: expected m=<KiB>,t=<passes>,p=<lanes> "
+                                       "with t and p at least 1 and m at least 8 KiB per lane"));
+        return false;
+    }
+    if (base64Bytes(parts.at(2)) < minSaltBytes || base64Bytes(parts.at(3)) < minHashBytes) {
+        setError(error, QStringLiteral("malformed Argon2 hash string: the salt and the hash must be unpadded "
+                                       "base64 of at least 8 and 12 bytes"));
+        return false;
     }
     return true;
 }

@@ -2,6 +2,7 @@
 // command line overrides single entries. Nothing here touches files or sockets.
 #pragma once
 
+#include <QByteArray>
 #include <QHostAddress>
 #include <QList>
 #include <QString>
@@ -13,8 +14,9 @@ namespace drover::config {
 
 struct ListenerConfig {
     enum class Kind {
-        Mqtt
-    }; // TLS and WebSocket kinds come with the transports
+        Mqtt,       // the integration API for applications
+        DeviceMqtt, // the device endpoint
+    };              // TLS and WebSocket kinds come with the transports
     Kind kind = Kind::Mqtt;
     QHostAddress address = QHostAddress::LocalHost;
     quint16 port = 1883; // 0 picks a free port; the log says which
@@ -24,15 +26,37 @@ struct ListenerConfig {
     }
 };
 
+// A device of an application, as the registry knows it. Devices authenticate as
+// themselves; a gateway device may also act for the devices named in gatewayFor.
+struct DeviceConfig {
+    QString name;
+    // A libsodium/Argon2 hash string ("$argon2id$v=19$..."), never the password itself.
+    // Empty: the device cannot log in with a password (other credentials come later).
+    QByteArray passwordHash;
+    bool enabled = true;
+    // Other devices of the same application this device may publish for.
+    QStringList gatewayFor;
+    bool operator==(const DeviceConfig &o) const
+    {
+        return name == o.name && passwordHash == o.passwordHash && enabled == o.enabled &&
+               gatewayFor == o.gatewayFor;
+    }
+};
+
 struct ApplicationConfig {
     QString name;
     // What clients that connect without credentials may do with this application.
     bool anonymousRead = false;
     bool anonymousCommand = false;
+    QList<DeviceConfig> devices;
     bool operator==(const ApplicationConfig &o) const
     {
-        return name == o.name && anonymousRead == o.anonymousRead && anonymousCommand == o.anonymousCommand;
+        return name == o.name && anonymousRead == o.anonymousRead && anonymousCommand == o.anonymousCommand &&
+               devices == o.devices;
     }
+
+    // The device called name, or nullptr.
+    const DeviceConfig *device(const QString &name) const;
 };
 
 // Bounds of the embedded event log, per application: the oldest events go first.
@@ -68,7 +92,10 @@ struct DemoConfig {
 struct Config {
     QString instance = QStringLiteral("drover"); // the CloudEvents `instance` extension
     QString logLevel = QStringLiteral("info");   // debug, info, warning, error
-    QList<ListenerConfig> listeners{ListenerConfig{}};
+    QList<ListenerConfig> listeners{
+        ListenerConfig{},
+        ListenerConfig{ListenerConfig::Kind::DeviceMqtt, QHostAddress::LocalHost, 1884},
+    };
     QList<ApplicationConfig> applications;
     RetentionConfig retention;
     SessionConfig session;
@@ -108,5 +135,15 @@ QString formatDuration(qint64 seconds);
 // Whether name may be an application name (non-empty, none of '/', '+', '#', no
 // whitespace or control characters: it becomes an MQTT topic level); sets error if not.
 bool isValidApplicationName(const QString &name, QString *error);
+
+// Whether name may be a device name: the application name rules, and no '@' either,
+// because user names of the form "device@application" separate the two with it.
+bool isValidDeviceName(const QString &name, QString *error);
+
+// Whether hash is an Argon2 hash string as libsodium's crypto_pwhash_str writes it:
+// "$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>" ("$argon2i$" too), salt and
+// hash in unpadded base64, at most 127 characters. The check is of the form only; it does
+// not need libsodium. The error never quotes the text: it may be a misplaced password.
+bool isValidPasswordHash(const QByteArray &hash, QString *error);
 
 } // namespace drover::config

@@ -194,14 +194,17 @@ public:
     }
 
     // The tables of a repeatable section ([[listener]]), each passed to read with its path.
+    // header is how the section is written in TOML, for the message when it is not an
+    // array; it differs from path for nested sections ([[application.device]]).
     void tables(const toml::node &node, const QString &path,
-                const std::function<void(const toml::table &, const QString &)> &read)
+                const std::function<void(const toml::table &, const QString &)> &read,
+                const QString &header = QString())
     {
         const toml::array *array = node.as_array();
         if (!array) {
             fail(node.source(), path,
-                 QLatin1String("expected an array of tables ([[") + path + QLatin1String("]]), ") +
-                     gotText(node, false));
+                 QLatin1String("expected an array of tables ([[") + (header.isEmpty() ? path : header) +
+                     QLatin1String("]]), ") + gotText(node, false));
             return;
         }
         for (std::size_t i = 0; i < array->size(); ++i) {
@@ -391,6 +394,7 @@ void readListener(Reader &reader, const toml::table &table, const QString &path,
     };
     switch (listener.kind) {
     case ListenerConfig::Kind::Mqtt:
+    case ListenerConfig::Kind::DeviceMqtt:
         break; // plain TCP has nothing beyond the address; TLS kinds add their certificate keys here
     }
     reader.readFields(table, path, fields);
@@ -419,6 +423,130 @@ void readListeners(Reader &reader, const toml::node &node, const QString &path, 
         reader.fail(node.source(), path, QStringLiteral("at least one listener is required"));
     }
     config.listeners = listeners;
+}
+
+// Reads [[application.device]]. gateway-for may name a device declared further down, so
+// those names are checked once every device of the application has been read.
+void readDevices(Reader &reader, const toml::node &node, const QString &path, ApplicationConfig &app)
+{
+    struct GatewayReference {
+        QString device; // the gateway
+        QString target; // a name in its gateway-for
+        toml::source_region where;
+        QString path;
+    };
+    QHash<QString, toml::source_index> firstLine; // name -> line where it was first defined
+    QList<GatewayReference> references;
+    reader.tables(
+        node, path,
+        [&](const toml::table &table, const QString &elementPath) {
+            DeviceConfig device;
+            bool named = false;
+            QList<GatewayReference> own;
+            reader.readFields(
+                table, elementPath,
+                {
+                    {"name",
+                     [&](const toml::node &n, const QString &keyPath) {
+                         named = true;
+                         const std::optional<QString> name = reader.string(n, keyPath);
+                         if (!name) {
+                             return;
+                         }
+                         QString reason;
+                         if (!isValidDeviceName(*name, &reason)) {
+                             reader.fail(n.source(), keyPath, reason);
+                             return;
+                         }
+                         if (firstLine.contains(*name)) {
+                             reader.fail(n.source(), keyPath,
+                                         QLatin1String("duplicate device name ") + quoted(*name) +
+                                             QLatin1String(" in this application (first defined on line ") +
+                                             QString::number(firstLine.value(*name)) + QLatin1Char(')'));
+                             return;
+                         }
+                         firstLine.insert(*name, n.source().begin.line);
+                         device.name = *name;
+                     }},
+                    {"password-hash",
+                     [&](const toml::node &n, const QString &keyPath) {
+                         // Never quote the value: a password written here by mistake would
+                         // end up in the log.
+                         const auto *v = n.as_string();
+                         if (!v) {
+                             reader.fail(n.source(), keyPath,
+                                         QLatin1String("expected a string (an Argon2 hash from droverd "
+                                                       "hash-password), got ") +
+                                             typeName(n.type()));
+                             return;
+                         }
+                         const std::string &text = v->get();
+                         const QByteArray hash(text.data(), qsizetype(text.size()));
+                         QString reason;
+                         if (!isValidPasswordHash(hash, &reason)) {
+                             reader.fail(n.source(), keyPath, reason);
+                             return;
+                         }
+                         device.passwordHash = hash;
+                     }},
+                    {"enabled",
+                     [&](const toml::node &n, const QString &keyPath) {
+                         if (const std::optional<bool> v = reader.boolean(n, keyPath)) {
+                             device.enabled = *v;
+                         }
+                     }},
+                    {"gateway-for",
+                     [&](const toml::node &n, const QString &keyPath) {
+                         const toml::array *names = n.as_array();
+                         if (!names) {
+                             reader.fail(n.source(), keyPath,
+                                         QLatin1String("expected an array of device names such as "
+                                                       "[\"sensor-2\"], ") +
+                                             gotText(n, false));
+                             return;
+                         }
+                         for (std::size_t i = 0; i < names->size(); ++i) {
+                             const toml::node &element = *names->get(i);
+                             const QString namePath = indexPath(keyPath, i);
+                             const std::optional<QString> name = reader.string(element, namePath);
+                             if (!name) {
+                                 continue;
+                             }
+                             QString reason;
+                             if (!isValidDeviceName(*name, &reason)) {
+                                 reader.fail(element.source(), namePath, reason);
+                                 continue;
+                             }
+                             if (!device.gatewayFor.contains(*name)) {
+                                 device.gatewayFor.append(*name);
+                             }
+                             own.append({QString(), *name, element.source(), namePath});
+                         }
+                     }},
+                });
+            if (!named) {
+                reader.fail(table.source(), childPath(elementPath, "name"),
+                            QStringLiteral("required key is missing"));
+            }
+            for (GatewayReference &reference : own) {
+                reference.device = device.name;
+                references.append(reference);
+            }
+            app.devices.append(device);
+        },
+        QStringLiteral("application.device"));
+    for (const GatewayReference &reference : std::as_const(references)) {
+        if (!firstLine.contains(reference.target)) {
+            reader.fail(reference.where, reference.path,
+                        QLatin1String("no device ") + quoted(reference.target) +
+                            QLatin1String(" in this application (gateway-for names devices of the same "
+                                          "[[application]])"));
+        } else if (reference.target == reference.device) {
+            reader.fail(reference.where, reference.path,
+                        QLatin1String("device ") + quoted(reference.target) +
+                            QLatin1String(" names itself; a device always acts for itself"));
+        }
+    }
 }
 
 void readApplications(Reader &reader, const toml::node &node, const QString &path, Config &config)
@@ -472,6 +600,8 @@ void readApplications(Reader &reader, const toml::node &node, const QString &pat
                          }
                      }
                  }},
+                {"device",
+                 [&](const toml::node &n, const QString &keyPath) { readDevices(reader, n, keyPath, app); }},
             });
         if (!named) {
             reader.fail(table.source(), childPath(elementPath, "name"),

@@ -295,9 +295,12 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
         expiry = packet.properties.integer(Properties::SessionExpiryInterval, 0);
     else if (!packet.cleanStart)
         expiry = m_context.limits.maxSessionExpirySeconds;
-    if (expiry > m_context.limits.maxSessionExpirySeconds) {
-        expiry = m_context.limits.maxSessionExpirySeconds;
-        connackProperties.setInteger(Properties::SessionExpiryInterval, expiry);
+    const quint32 maxExpiry =
+        m_context.endpoint->persistentSessions() ? m_context.limits.maxSessionExpirySeconds : 0;
+    if (expiry > maxExpiry) {
+        expiry = maxExpiry;
+        if (m_version == ProtocolVersion::V5)
+            connackProperties.setInteger(Properties::SessionExpiryInterval, expiry);
     }
     m_sessionExpiryWasZero = expiry == 0;
 
@@ -309,7 +312,8 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
     }
 
     const SessionStore::Claim claim =
-        m_sessions.claim(m_context.endpoint->sessionKey(m_identity, m_clientId), packet.cleanStart);
+        m_sessions.claim(m_context.endpoint->sessionKey(m_identity, m_clientId),
+                         packet.cleanStart || !m_context.endpoint->persistentSessions());
     m_session = claim.session;
     m_session->setExpiryInterval(expiry);
 
@@ -334,6 +338,7 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
     if (m_keepAlive > 0)
         m_keepAliveTimer.start(std::max(500, m_keepAlive * 1000 / 2));
     m_session->attach(this);
+    m_context.endpoint->attached(m_identity, *m_session);
     m_socket->setReadPaused(false);
     processFrames(); // anything the client sent after CONNECT
 }
@@ -576,7 +581,9 @@ void ClientConnection::handleDisconnect(const DisconnectPacket &packet)
 void ClientConnection::takeOver()
 {
     qCInfo(lcConnection).noquote() << describe() << "taken over by a new connection with the same client id";
-    publishWill();       // delayed wills go to the session, which cancels them if it is resumed
+    publishWill(); // delayed wills go to the session, which cancels them if it is resumed
+    if (m_session)
+        m_context.endpoint->detached(m_identity, *m_session);
     m_session = nullptr; // the session moves on; it is not ours to detach
     disconnectClient(ReasonCode::SessionTakenOver,
                      QStringLiteral("another connection took over this client id"));
@@ -614,6 +621,7 @@ void ClientConnection::endSession()
 {
     if (Session *session = m_session.data()) {
         m_session = nullptr;
+        m_context.endpoint->detached(m_identity, *session);
         session->detach();
     }
 }

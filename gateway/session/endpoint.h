@@ -34,6 +34,20 @@ public:
         return clientId;
     }
 
+    // Whether sessions may outlive their connection here (Session Expiry Interval > 0).
+    virtual bool persistentSessions() const { return true; }
+    // The client's connection was accepted and bound to `session` / is about to end.
+    virtual void attached(const auth::Identity &identity, Session &session)
+    {
+        Q_UNUSED(identity);
+        Q_UNUSED(session);
+    }
+    virtual void detached(const auth::Identity &identity, Session &session)
+    {
+        Q_UNUSED(identity);
+        Q_UNUSED(session);
+    }
+
     // Properties this endpoint adds to a successful v5 CONNACK (what it supports).
     virtual void addConnackProperties(mqtt::Properties &properties) const = 0;
 

@@ -39,6 +39,7 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 LISTENING_RE = re.compile(rb"listening for MQTT on mqtt://127\.0\.0\.1:(\d+)")
+DEVICE_LISTENING_RE = re.compile(rb"listening for devices on mqtt://127\.0\.0\.1:(\d+)")
 
 
 def _die_with_parent():
@@ -91,6 +92,7 @@ class Droverd:
         self.log_path = os.path.join(self.tmpdir, "droverd.log")
         self.proc = None
         self.port = None
+        self.device_port = None
         self.returncode = None
         self._log_file = None
 
@@ -102,6 +104,8 @@ class Droverd:
         cmd = [self.binary]
         if self.listen_arg:
             cmd += ["--mqtt", "%s:0" % HOST]
+        if "--device-mqtt" not in self.args:
+            cmd += ["--device-mqtt", "%s:0" % HOST]  # never the fixed default port: tests run in parallel
         if self.log_level:
             cmd += ["--log-level", self.log_level]
         if self.config is not None:
@@ -117,9 +121,12 @@ class Droverd:
                                      stderr=subprocess.STDOUT, cwd=self.tmpdir, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            m = LISTENING_RE.search(self.log_bytes())
-            if m:
+            log = self.log_bytes()
+            m = LISTENING_RE.search(log)
+            d = DEVICE_LISTENING_RE.search(log)
+            if m and d:
                 self.port = int(m.group(1))
+                self.device_port = int(d.group(1))
                 return self
             if self.proc.poll() is not None:
                 raise AssertionError("droverd exited with %s before listening; log:\n%s"

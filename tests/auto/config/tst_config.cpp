@@ -1,4 +1,5 @@
-// The text helpers in config.h: listen addresses, sizes, durations, application names.
+// The text helpers in config.h: listen addresses, sizes, durations, application and device
+// names, password hash strings.
 #include "config/config.h"
 
 #include <QTest>
@@ -30,8 +31,13 @@ private Q_SLOTS:
     void formatDuration();
     void applicationName_data();
     void applicationName();
+    void deviceName_data();
+    void deviceName();
+    void passwordHash_data();
+    void passwordHash();
     void listenerKinds();
     void applicationLookup();
+    void deviceLookup();
     void nullErrorPointerIsAllowed();
 };
 
@@ -335,20 +341,126 @@ void TestConfig::applicationName()
     QCOMPARE(error.isEmpty(), valid);
 }
 
+void TestConfig::deviceName_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("error"); // empty: valid
+    QTest::newRow("simple") << QStringLiteral("sensor-1") << QString();
+    QTest::newRow("dots and underscores") << QStringLiteral("eu.sensor_2") << QString();
+    QTest::newRow("non-ascii") << QStringLiteral("f\u00fchler") << QString();
+    QTest::newRow("empty") << QString() << QStringLiteral("a device name must not be empty");
+    QTest::newRow("slash") << QStringLiteral("a/b")
+                           << QStringLiteral("device name \"a/b\" contains '/'; names are MQTT topic levels");
+    QTest::newRow("plus") << QStringLiteral("+")
+                          << QStringLiteral("device name \"+\" contains '+'; names are MQTT topic levels");
+    QTest::newRow("hash") << QStringLiteral("d#")
+                          << QStringLiteral("device name \"d#\" contains '#'; names are MQTT topic levels");
+    QTest::newRow("at") << QStringLiteral("d@lab")
+                        << QStringLiteral(
+                               "device name \"d@lab\" contains '@'; '@' separates device and application in "
+                               "user names");
+    QTest::newRow("space") << QStringLiteral("my sensor")
+                           << QStringLiteral(
+                                  "device name \"my sensor\" contains whitespace or a control character");
+    QTest::newRow("newline") << QStringLiteral("a\nb")
+                             << QStringLiteral(
+                                    "device name \"a\nb\" contains whitespace or a control character");
+    QTest::newRow("control") << QStringLiteral("a\u0007")
+                             << QStringLiteral(
+                                    "device name \"a\u0007\" contains whitespace or a control character");
+}
+
+void TestConfig::deviceName()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, error);
+    QString reason;
+    QCOMPARE(isValidDeviceName(name, &reason), error.isEmpty());
+    QCOMPARE(reason, error);
+    // '@' is refused in device names only; the application rules are otherwise the same.
+    if (!name.contains(QLatin1Char('@'))) {
+        QCOMPARE(isValidApplicationName(name, nullptr), error.isEmpty());
+    }
+}
+
+void TestConfig::passwordHash_data()
+{
+    QTest::addColumn<QByteArray>("hash");
+    QTest::addColumn<QString>("error"); // a part of the message; empty: valid
+    const QByteArray salt = "4mM1DZUC+npm8FS5JDLh+A";
+    const QByteArray out = "Eq1D1HIN15tGR7OpP4tLEr6wNwuqVWrrzhqRdeWc0x4";
+    // Spelled-out QByteArray: with QT_USE_QSTRINGBUILDER a `+` chain is a lazy builder.
+    const auto argon = [&](const char *head) -> QByteArray {
+        return QByteArray(head) + '$' + salt + '$' + out;
+    };
+    QTest::newRow("libsodium argon2id") << argon("$argon2id$v=19$m=65536,t=2,p=1") << QString();
+    QTest::newRow("argon2i") << argon("$argon2i$v=19$m=32768,t=3,p=1") << QString();
+    QTest::newRow("more lanes") << argon("$argon2id$v=19$m=262144,t=4,p=4") << QString();
+    QTest::newRow("minimal sizes") << QByteArray("$argon2id$v=19$m=8,t=1,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAA")
+                                   << QString();
+    QTest::newRow("empty") << QByteArray() << QStringLiteral("must not be empty");
+    QTest::newRow("plain") << QByteArray("secret") << QStringLiteral("not an Argon2 hash string");
+    QTest::newRow("case") << argon("$ARGON2ID$v=19$m=65536,t=2,p=1")
+                          << QStringLiteral("not an Argon2 hash string");
+    QTest::newRow("argon2d") << argon("$argon2d$v=19$m=65536,t=2,p=1")
+                             << QStringLiteral("not an Argon2 hash string");
+    QTest::newRow("scrypt") << QByteArray(
+                                   "$7$C6..../....SodiumChloride$kBGj9fHznVYFQMEn/qDCfrDevf9YDtcDdKvEqHJLV8D")
+                            << QStringLiteral("not an Argon2 hash string");
+    QTest::newRow("version 16") << argon("$argon2id$v=16$m=65536,t=2,p=1") << QStringLiteral("expected v=19");
+    QTest::newRow("no version") << argon("$argon2id$m=65536,t=2,p=1")
+                                << QStringLiteral("malformed Argon2 hash string");
+    QTest::newRow("missing lanes") << argon("$argon2id$v=19$m=65536,t=2")
+                                   << QStringLiteral("malformed Argon2 parameters");
+    QTest::newRow("spaces") << argon("$argon2id$v=19$m=65536, t=2, p=1")
+                            << QStringLiteral("malformed Argon2 parameters");
+    QTest::newRow("negative") << argon("$argon2id$v=19$m=-1,t=2,p=1")
+                              << QStringLiteral("malformed Argon2 parameters");
+    QTest::newRow("zero lanes") << argon("$argon2id$v=19$m=65536,t=2,p=0")
+                                << QStringLiteral("malformed Argon2 parameters");
+    QTest::newRow("memory below 8 KiB per lane")
+        << argon("$argon2id$v=19$m=31,t=2,p=4") << QStringLiteral("malformed Argon2 parameters");
+    const QByteArray head = "$argon2id$v=19$m=65536,t=2,p=1$";
+    QTest::newRow("salt not base64") << QByteArray(head + "4mM1DZUC-npm8FS5JDLh_A$" + out)
+                                     << QStringLiteral("unpadded base64");
+    QTest::newRow("empty hash part") << QByteArray(head + salt + '$') << QStringLiteral("unpadded base64");
+    QTest::newRow("impossible base64 length")
+        << QByteArray(head + "AAAAAAAAAAAAA$" + out) << QStringLiteral("unpadded base64");
+    QTest::newRow("127 characters") << QByteArray(head + salt + "A$" + QByteArray(72, 'A')) << QString();
+    QTest::newRow("128 characters") << QByteArray(head + salt + "AA$" + QByteArray(72, 'A'))
+                                    << QStringLiteral("at most 127 characters, this one 128");
+}
+
+void TestConfig::passwordHash()
+{
+    QFETCH(QByteArray, hash);
+    QFETCH(QString, error);
+    QString reason;
+    QCOMPARE(isValidPasswordHash(hash, &reason), error.isEmpty());
+    QVERIFY2(reason.contains(error), qPrintable(reason));
+    QCOMPARE(reason.isEmpty(), error.isEmpty());
+    if (QByteArray(QTest::currentDataTag()).endsWith("characters")) {
+        QCOMPARE(hash.size(), QByteArray(QTest::currentDataTag()).left(3).toInt());
+    }
+}
+
 void TestConfig::listenerKinds()
 {
     QCOMPARE(listenerKindFromName(QStringLiteral("mqtt")), std::optional(ListenerConfig::Kind::Mqtt));
     QCOMPARE(listenerKindFromName(QStringLiteral("MQTT")), std::nullopt);
     QCOMPARE(listenerKindFromName(QStringLiteral("tls")), std::nullopt);
     QCOMPARE(listenerKindName(ListenerConfig::Kind::Mqtt), QStringLiteral("mqtt"));
-    QCOMPARE(listenerKindNames(), QStringList{QStringLiteral("mqtt")});
+    QCOMPARE(listenerKindFromName(QStringLiteral("device-mqtt")),
+             std::optional(ListenerConfig::Kind::DeviceMqtt));
+    QCOMPARE(listenerKindName(ListenerConfig::Kind::DeviceMqtt), QStringLiteral("device-mqtt"));
+    QCOMPARE(listenerKindNames(), (QStringList{QStringLiteral("mqtt"), QStringLiteral("device-mqtt")}));
 }
 
 void TestConfig::applicationLookup()
 {
     Config config;
-    config.applications.append(ApplicationConfig{QStringLiteral("lab"), true, false});
-    config.applications.append(ApplicationConfig{QStringLiteral("plant"), false, true});
+    config.applications.append(ApplicationConfig{QStringLiteral("lab"), true, false, {}});
+    config.applications.append(ApplicationConfig{QStringLiteral("plant"), false, true, {}});
 
     const ApplicationConfig *plant = config.application(QStringLiteral("plant"));
     QVERIFY(plant);
@@ -359,12 +471,29 @@ void TestConfig::applicationLookup()
     QCOMPARE(config.application(QString()), nullptr);
 }
 
+void TestConfig::deviceLookup()
+{
+    ApplicationConfig app{QStringLiteral("lab"), false, false, {}};
+    app.devices.append(DeviceConfig{QStringLiteral("sensor-1"), QByteArray(), true, {}});
+    app.devices.append(DeviceConfig{QStringLiteral("gw"), QByteArray(), false, {QStringLiteral("sensor-1")}});
+    QCOMPARE(app.device(QStringLiteral("gw")), &app.devices.at(1));
+    QCOMPARE(app.device(QStringLiteral("Gw")), nullptr);
+    QCOMPARE(app.device(QString()), nullptr);
+    // Devices take part in comparisons, so a changed device is a changed application.
+    ApplicationConfig changed = app;
+    QCOMPARE(changed, app);
+    changed.devices[1].enabled = true;
+    QVERIFY(!(changed == app));
+}
+
 void TestConfig::nullErrorPointerIsAllowed()
 {
     QVERIFY(!parseListenAddress(QStringLiteral("nope"), nullptr));
     QVERIFY(!parseByteSize(QStringLiteral("nope"), nullptr));
     QVERIFY(!parseDuration(QStringLiteral("nope"), nullptr));
     QVERIFY(!isValidApplicationName(QString(), nullptr));
+    QVERIFY(!isValidDeviceName(QString(), nullptr));
+    QVERIFY(!isValidPasswordHash(QByteArray(), nullptr));
 }
 
 QTEST_APPLESS_MAIN(TestConfig)

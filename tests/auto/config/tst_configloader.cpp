@@ -4,7 +4,15 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+
 using namespace drover::config;
+
+// Any well-formed Argon2 string will do: the loader checks the form, not the password.
+#define HASH                                                                                                 \
+    "$argon2id$v=19$m=65536,t=2,p=1$4mM1DZUC+npm8FS5JDLh+A$Eq1D1HIN15tGR7OpP4tLEr6wNwuqVWrrzhqRdeWc0x4"
+#define HASH_I                                                                                               \
+    "$argon2i$v=19$m=32768,t=3,p=1$Lv/MYb56RXx4zy561DKnnA$wMjXQJurNmbLbEL/yKbWTw1R4/OksM3IXCtXpfzskU4"
 
 class TestConfigLoader : public QObject
 {
@@ -21,6 +29,13 @@ private Q_SLOTS:
     void listenersReplaceDefault();
     void anonymousRights_data();
     void anonymousRights();
+    void devices();
+    void deviceDefaults();
+    void deviceForms_data();
+    void deviceForms();
+    void sameDeviceNameInTwoApplications();
+    void passwordNeverInErrors_data();
+    void passwordNeverInErrors();
     void exampleFileLoads();
     void missingFile();
     void loadFileNamesThePath();
@@ -57,10 +72,13 @@ void TestConfigLoader::emptyDocumentGivesDefaults()
     // Spelled out rather than compared with Config{}, so a changed default shows up here.
     QCOMPARE(config->instance, QStringLiteral("drover"));
     QCOMPARE(config->logLevel, QStringLiteral("info"));
-    QCOMPARE(config->listeners.size(), 1);
+    QCOMPARE(config->listeners.size(), 2);
     QCOMPARE(config->listeners.at(0).kind, ListenerConfig::Kind::Mqtt);
     QCOMPARE(config->listeners.at(0).address, QHostAddress(QStringLiteral("127.0.0.1")));
     QCOMPARE(config->listeners.at(0).port, quint16(1883));
+    QCOMPARE(config->listeners.at(1).kind, ListenerConfig::Kind::DeviceMqtt);
+    QCOMPARE(config->listeners.at(1).address, QHostAddress(QStringLiteral("127.0.0.1")));
+    QCOMPARE(config->listeners.at(1).port, quint16(1884));
     QVERIFY(config->applications.isEmpty());
     QCOMPARE(config->retention.maxEvents, qint64(100000));
     QCOMPARE(config->retention.maxBytes, qint64(64) * 1024 * 1024);
@@ -148,8 +166,8 @@ name = "plant"
     QCOMPARE(config->demo.rate, 12.5);
 
     QCOMPARE(config->applications.size(), 2);
-    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("lab"), true, true}));
-    QCOMPARE(config->applications.at(1), (ApplicationConfig{QStringLiteral("plant"), false, false}));
+    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("lab"), true, true, {}}));
+    QCOMPARE(config->applications.at(1), (ApplicationConfig{QStringLiteral("plant"), false, false, {}}));
     QVERIFY(config->application(QStringLiteral("plant")));
 }
 
@@ -172,7 +190,7 @@ application = [{ name = "a", anonymous = ["read"] }]
     QCOMPARE(config->listeners.size(), 1);
     QCOMPARE(config->listeners.at(0).port, quint16(2000));
     QCOMPARE(config->applications.size(), 1);
-    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("a"), true, false}));
+    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("a"), true, false, {}}));
 }
 
 void TestConfigLoader::sizeAndDurationForms_data()
@@ -298,6 +316,156 @@ void TestConfigLoader::anonymousRights()
     QCOMPARE(config->applications.at(0).anonymousCommand, command);
 }
 
+void TestConfigLoader::devices()
+{
+    const char *toml = R"(
+[[application]]
+name = "lab"
+anonymous = ["read"]
+
+  [[application.device]]
+  name = "sensor-1"
+  password-hash = ")" HASH R"("
+
+  [[application.device]]
+  name = "gw"
+  password-hash = ")" HASH_I R"("
+  enabled = true
+  gateway-for = ["sensor-1", "sensor-9", "sensor-1"]   # sensor-9 is declared below
+
+  [[application.device]]
+  name = "sensor-9"
+  enabled = false
+  gateway-for = []
+
+[[application]]
+name = "plant"
+)";
+    QString error;
+    const std::optional<Config> config = parse(toml, &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->applications.size(), 2);
+    const ApplicationConfig &lab = config->applications.at(0);
+    QVERIFY(lab.anonymousRead);
+    QCOMPARE(lab.devices.size(), 3);
+    QCOMPARE(lab.devices.at(0), (DeviceConfig{QStringLiteral("sensor-1"), QByteArray(HASH), true, {}}));
+    QCOMPARE(lab.devices.at(1),
+             (DeviceConfig{QStringLiteral("gw"),
+                           QByteArray(HASH_I),
+                           true,
+                           {QStringLiteral("sensor-1"), QStringLiteral("sensor-9")}})); // repeats dropped
+    QCOMPARE(lab.devices.at(2), (DeviceConfig{QStringLiteral("sensor-9"), QByteArray(), false, {}}));
+    QCOMPARE(lab.device(QStringLiteral("gw")), &lab.devices.at(1));
+    QCOMPARE(lab.device(QStringLiteral("nobody")), nullptr);
+    QVERIFY(config->applications.at(1).devices.isEmpty());
+}
+
+void TestConfigLoader::deviceDefaults()
+{
+    QString error;
+    const std::optional<Config> config =
+        parse("[[application]]\nname = \"a\"\n[[application.device]]\nname = \"d\"\n", &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->applications.at(0).devices.size(), 1);
+    const DeviceConfig &device = config->applications.at(0).devices.at(0);
+    QCOMPARE(device.name, QStringLiteral("d"));
+    QVERIFY(device.passwordHash.isEmpty()); // allowed: no password login
+    QVERIFY(device.enabled);
+    QVERIFY(device.gatewayFor.isEmpty());
+}
+
+void TestConfigLoader::deviceForms_data()
+{
+    QTest::addColumn<QByteArray>("toml");
+    QTest::newRow("array of tables") << QByteArray("[[application]]\nname = \"a\"\n[[application.device]]\n"
+                                                   "name = \"d1\"\n[[application.device]]\nname = \"d2\"\n"
+                                                   "gateway-for = [\"d1\"]\n");
+    QTest::newRow("inline") << QByteArray(
+        "[[application]]\nname = \"a\"\n"
+        "device = [{ name = \"d1\" }, { name = \"d2\", gateway-for = [\"d1\"] }]\n");
+    QTest::newRow("all inline") << QByteArray("application = [{ name = \"a\", device = [{ name = \"d1\" }, { "
+                                              "name = \"d2\", gateway-for = [\"d1\"] }] }]\n");
+}
+
+void TestConfigLoader::deviceForms()
+{
+    QFETCH(QByteArray, toml);
+    QString error;
+    const std::optional<Config> config = ConfigLoader::parse(toml, QStringLiteral("t.toml"), &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->applications.size(), 1);
+    const QList<DeviceConfig> &devices = config->applications.at(0).devices;
+    QCOMPARE(devices.size(), 2);
+    QCOMPARE(devices.at(0).name, QStringLiteral("d1"));
+    QCOMPARE(devices.at(1).gatewayFor, QStringList{QStringLiteral("d1")});
+}
+
+void TestConfigLoader::sameDeviceNameInTwoApplications()
+{
+    // Device names are unique per application only; gateway-for stays inside one.
+    QString error;
+    const std::optional<Config> config = parse(R"(
+[[application]]
+name = "a"
+[[application.device]]
+name = "d"
+[[application]]
+name = "b"
+[[application.device]]
+name = "d"
+[[application.device]]
+name = "gw"
+gateway-for = ["d"]
+)",
+                                               &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->applications.at(0).devices.size(), 1);
+    QCOMPARE(config->applications.at(1).devices.size(), 2);
+
+    QVERIFY(!parse(R"(
+[[application]]
+name = "a"
+[[application.device]]
+name = "d"
+[[application]]
+name = "b"
+[[application.device]]
+name = "gw"
+gateway-for = ["d"]
+)",
+                   &error));
+    QVERIFY2(error.startsWith(QLatin1String("t.toml:10:16: application[1].device[0].gateway-for[0]: ")),
+             qPrintable(error));
+}
+
+void TestConfigLoader::passwordNeverInErrors_data()
+{
+    QTest::addColumn<QByteArray>("value");
+    QTest::addColumn<QByteArray>("secret");
+    QTest::newRow("plain password") << QByteArray("\"hunter2-secret\"") << QByteArray("hunter2-secret");
+    QTest::newRow("number") << QByteArray("31415926") << QByteArray("31415926");
+    QTest::newRow("argon2 lookalike")
+        << QByteArray("\"$argon2id$hunter2-secret\"") << QByteArray("hunter2-secret");
+    QTest::newRow("in an array") << QByteArray("[\"hunter2-secret\"]") << QByteArray("hunter2-secret");
+    QTest::newRow("truncated hash") << QByteArray("\"$argon2id$v=19$m=65536,t=2,p=1$4mM1DZUC+npm8FS5JDLh+A\"")
+                                    << QByteArray("4mM1DZUC");
+}
+
+void TestConfigLoader::passwordNeverInErrors()
+{
+    // Someone who writes a password where the hash belongs must not find it in the log.
+    QFETCH(QByteArray, value);
+    QFETCH(QByteArray, secret);
+    QString error;
+    QVERIFY(!ConfigLoader::parse("[[application]]\nname = \"a\"\n[[application.device]]\nname = \"d\"\n"
+                                 "password-hash = " +
+                                     value + '\n',
+                                 QStringLiteral("t.toml"), &error));
+    QVERIFY2(error.startsWith(QLatin1String("t.toml:5:17: application[0].device[0].password-hash: ")),
+             qPrintable(error));
+    QVERIFY2(!error.contains(QString::fromUtf8(secret)), qPrintable(error));
+}
+
 void TestConfigLoader::exampleFileLoads()
 {
     const QString path = QStringLiteral(DROVER_SOURCE_DIR "/resources/examples/drover.toml");
@@ -306,7 +474,16 @@ void TestConfigLoader::exampleFileLoads()
     QVERIFY2(config, qPrintable(error));
     QVERIFY(config->demo.enabled);
     QCOMPARE(config->applications.size(), 1);
-    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("lab"), false, false}));
+    const ApplicationConfig &lab = config->applications.at(0);
+    QCOMPARE(lab.name, QStringLiteral("lab"));
+    QVERIFY(!lab.anonymousRead && !lab.anonymousCommand);
+    // The example shows a device with a password, a gateway, and one without a password.
+    QCOMPARE(lab.devices.size(), 3);
+    QVERIFY(!lab.devices.at(0).passwordHash.isEmpty());
+    QVERIFY(std::any_of(lab.devices.cbegin(), lab.devices.cend(),
+                        [](const DeviceConfig &d) { return !d.gatewayFor.isEmpty(); }));
+    QVERIFY(std::any_of(lab.devices.cbegin(), lab.devices.cend(),
+                        [](const DeviceConfig &d) { return d.passwordHash.isEmpty(); }));
     QVERIFY(!config->listeners.isEmpty());
 }
 
@@ -366,7 +543,7 @@ void TestConfigLoader::errors_data()
     row("unknown listener key", "[[listener]]\naddress = \"127.0.0.1:1\"\nport = 5\n",
         "t.toml:3:1: listener[0].port: ", "unknown key; expected one of kind, address");
     row("unknown application key", "[[application]]\nname = \"a\"\nread = true\n",
-        "t.toml:3:1: application[0].read: ", "unknown key; expected one of name, anonymous");
+        "t.toml:3:1: application[0].read: ", "unknown key; expected one of name, anonymous, device");
     row("unknown subtable", "[session.tls]\nx = 1\n", "t.toml:1:10: session.tls: ", "unknown key");
     row("unknown dotted key", "session.inflight = 1\n", "t.toml:1:9: session.inflight: ", "unknown key");
 
@@ -479,7 +656,7 @@ void TestConfigLoader::errors_data()
     row("listener: second missing address", "[[listener]]\naddress = \"127.0.0.1:1\"\n\n[[listener]]\n",
         "t.toml:4:1: listener[1].address: ", "required key is missing");
     row("listener: unknown kind", "[[listener]]\nkind = \"tls\"\naddress = \"127.0.0.1:8883\"\n",
-        "t.toml:2:8: listener[0].kind: ", "expected \"mqtt\", got \"tls\"");
+        "t.toml:2:8: listener[0].kind: ", "expected one of \"mqtt\", \"device-mqtt\", got \"tls\"");
     row("listener: kind not a string", "[[listener]]\nkind = 1\naddress = \"127.0.0.1:8883\"\n",
         "t.toml:2:8: listener[0].kind: ", "got 1 (an integer)");
     row("address: host name", "[[listener]]\naddress = \"example.com:1883\"\n",
@@ -527,6 +704,124 @@ void TestConfigLoader::errors_data()
         "expected an array such as [\"read\", \"command\"], got \"read\"");
     row("anonymous: element type", "[[application]]\nname = \"a\"\nanonymous = [true]\n",
         "t.toml:3:14: application[0].anonymous[0]: ", "got true (a boolean)");
+
+    // Devices. D opens an application "a" with its first [[application.device]] on line 3.
+#define D "[[application]]\nname = \"a\"\n[[application.device]]\n"
+    row("device: unknown key", D "name = \"d\"\npassword = \"x\"\n",
+        "t.toml:5:1: application[0].device[0].password: ",
+        "unknown key; expected one of name, password-hash, enabled, gateway-for");
+    row("device: missing name", D "enabled = true\n",
+        "t.toml:3:1: application[0].device[0].name: ", "required key is missing");
+    row("device: second missing name", D "name = \"d\"\n\n[[application.device]]\nenabled = false\n",
+        "t.toml:6:1: application[0].device[1].name: ", "required key is missing");
+    row("device: empty name", D "name = \"\"\n",
+        "t.toml:4:8: application[0].device[0].name: ", "a device name must not be empty");
+    row("device: name not a string", D "name = 1\n",
+        "t.toml:4:8: application[0].device[0].name: ", "expected a string, got 1 (an integer)");
+    row("device: slash", D "name = \"a/b\"\n", "t.toml:4:8: application[0].device[0].name: ",
+        "device name \"a/b\" contains '/'; names are MQTT topic levels");
+    row("device: plus", D "name = \"+\"\n", "t.toml:4:8: application[0].device[0].name: ", "contains '+'");
+    row("device: hash", D "name = \"d#\"\n", "t.toml:4:8: application[0].device[0].name: ", "contains '#'");
+    row("device: at", D "name = \"d@a\"\n", "t.toml:4:8: application[0].device[0].name: ",
+        "device name \"d@a\" contains '@'; '@' separates device and application in user names");
+    row("device: space", D "name = \"my device\"\n",
+        "t.toml:4:8: application[0].device[0].name: ", "contains whitespace or a control character");
+    row("device: tab", D "name = \"d\\t1\"\n",
+        "t.toml:4:8: application[0].device[0].name: ", "contains whitespace");
+    row("device: duplicate", D "name = \"d\"\n[[application.device]]\nname = \"d\"\n",
+        "t.toml:6:8: application[0].device[1].name: ",
+        "duplicate device name \"d\" in this application (first defined on line 4)");
+    row("device: duplicate in second application",
+        "[[application]]\nname = \"a\"\n[[application]]\nname = \"b\"\n[[application.device]]\nname = \"d\"\n"
+        "[[application.device]]\nname = \"x\"\n[[application.device]]\nname = \"d\"\n",
+        "t.toml:10:8: application[1].device[2].name: ", "duplicate device name \"d\"");
+    row("device: plain table", "[[application]]\nname = \"a\"\n[application.device]\nname = \"d\"\n",
+        "t.toml:3:1: application[0].device: ",
+        "expected an array of tables ([[application.device]]), got a table");
+    row("device: string", "[[application]]\nname = \"a\"\ndevice = \"d\"\n",
+        "t.toml:3:10: application[0].device: ",
+        "expected an array of tables ([[application.device]]), got \"d\" (a string)");
+    row("device: not tables", "[[application]]\nname = \"a\"\ndevice = [\"d\"]\n",
+        "t.toml:3:11: application[0].device[0]: ", "expected a table, got \"d\" (a string)");
+    row("enabled: string", D "name = \"d\"\nenabled = \"no\"\n",
+        "t.toml:5:11: application[0].device[0].enabled: ", "expected true or false, got \"no\" (a string)");
+    row("password-hash: integer", D "name = \"d\"\npassword-hash = 5\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ",
+        "expected a string (an Argon2 hash from droverd hash-password), got an integer");
+    row("password-hash: empty", D "name = \"d\"\npassword-hash = \"\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ",
+        "must not be empty; leave password-hash out for a device without a password");
+    row("password-hash: plain password", D "name = \"d\"\npassword-hash = \"secret\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ",
+        "not an Argon2 hash string: expected one that starts with \"$argon2id$\" or \"$argon2i$\" (create "
+        "one "
+        "with droverd hash-password; a plain password is not accepted)");
+    row("password-hash: argon2d",
+        D "name = \"d\"\npassword-hash = \"$argon2d$v=19$m=65536,t=2,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "not an Argon2 hash string");
+    row("password-hash: bcrypt",
+        D "name = \"d\"\npassword-hash = \"$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "not an Argon2 hash string");
+    row("password-hash: old version",
+        D "name = \"d\"\npassword-hash = \"$argon2id$v=16$m=65536,t=2,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "unsupported Argon2 version: expected v=19");
+    row("password-hash: no version",
+        D "name = \"d\"\npassword-hash = \"$argon2id$m=65536,t=2,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "malformed Argon2 hash string");
+    row("password-hash: parameter order",
+        D "name = \"d\"\npassword-hash = \"$argon2id$v=19$t=2,m=65536,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "malformed Argon2 parameters");
+    row("password-hash: zero passes",
+        D "name = \"d\"\npassword-hash = \"$argon2id$v=19$m=65536,t=0,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "malformed Argon2 parameters");
+    row("password-hash: too little memory",
+        D "name = \"d\"\npassword-hash = \"$argon2id$v=19$m=15,t=2,p=2$AAAAAAAAAAA$AAAAAAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "malformed Argon2 parameters");
+    row("password-hash: leading zero",
+        D "name = \"d\"\npassword-hash = \"$argon2id$v=19$m=065536,t=2,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "malformed Argon2 parameters");
+    row("password-hash: huge number",
+        D "name = \"d\"\npassword-hash = "
+          "\"$argon2id$v=19$m=4294967296,t=2,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "malformed Argon2 parameters");
+    row("password-hash: short salt",
+        D "name = \"d\"\npassword-hash = \"$argon2id$v=19$m=65536,t=2,p=1$AAAAAAAAAA$AAAAAAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ",
+        "the salt and the hash must be unpadded base64");
+    row("password-hash: padded",
+        D
+        "name = \"d\"\npassword-hash = \"$argon2id$v=19$m=65536,t=2,p=1$AAAAAAAAAAAA$AAAAAAAAAAAAAAAA==\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ",
+        "the salt and the hash must be unpadded base64");
+    row("password-hash: missing hash",
+        D "name = \"d\"\npassword-hash = \"$argon2id$v=19$m=65536,t=2,p=1$AAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "malformed Argon2 hash string");
+    row("password-hash: trailing part", D "name = \"d\"\npassword-hash = \"" HASH "$x\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ", "malformed Argon2 hash string");
+    row("password-hash: too long",
+        D "name = \"d\"\npassword-hash = \"" HASH "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"\n",
+        "t.toml:5:17: application[0].device[0].password-hash: ",
+        "an Argon2 hash string has at most 127 characters, this one 130");
+    row("gateway-for: string", D "name = \"d\"\ngateway-for = \"e\"\n",
+        "t.toml:5:15: application[0].device[0].gateway-for: ",
+        "expected an array of device names such as [\"sensor-2\"], got \"e\" (a string)");
+    row("gateway-for: element type", D "name = \"d\"\ngateway-for = [1]\n",
+        "t.toml:5:16: application[0].device[0].gateway-for[0]: ", "expected a string, got 1 (an integer)");
+    row("gateway-for: invalid name", D "name = \"d\"\ngateway-for = [\"e@a\"]\n",
+        "t.toml:5:16: application[0].device[0].gateway-for[0]: ", "contains '@'");
+    row("gateway-for: itself", D "name = \"d\"\ngateway-for = [\"d\", \"e\"]\n",
+        "t.toml:5:16: application[0].device[0].gateway-for[0]: ",
+        "device \"d\" names itself; a device always acts for itself");
+    row("gateway-for: undeclared",
+        D "name = \"gw\"\ngateway-for = [\"e\"]\n[[application.device]]\nname = \"f\"\n",
+        "t.toml:5:16: application[0].device[0].gateway-for[0]: ",
+        "no device \"e\" in this application (gateway-for names devices of the same [[application]])");
+    row("gateway-for: second undeclared",
+        D "name = \"gw\"\ngateway-for = [\"f\", \"e\"]\n[[application.device]]\nname = \"f\"\n",
+        "t.toml:5:21: application[0].device[0].gateway-for[1]: ", "no device \"e\" in this application");
+    row("application key after devices", D "name = \"d\"\n[[application]]\nname = \"b\"\ncolour = 1\n",
+        "t.toml:7:1: application[1].colour: ", "unknown key; expected one of name, anonymous, device");
+#undef D
 }
 
 void TestConfigLoader::errors()
