@@ -60,6 +60,8 @@ Gateway::Gateway(config::Config config, QObject *parent)
     const auto registryGetter = [this] { return m_registry; };
     m_directory = std::make_unique<RegistryDirectory>(registryGetter);
     m_commands->setDirectory(m_directory.get());
+    m_commands->setLimits(backend::CommandQueueLimits{m_config.commands.ttlSeconds * 1000, m_config.commands.maxQueued,
+                                                      m_config.commands.maxQueuedBytes});
     m_deviceAuthenticator = std::make_unique<auth::DeviceAuthenticator>(registryGetter);
     m_deviceEndpoint = std::make_unique<session::DeviceEndpoint>(m_events.get(), m_commands.get(),
                                                                  registryGetter, m_config.instance.toUtf8());

@@ -67,6 +67,13 @@ struct RetentionConfig {
     qint64 groupIdleSeconds = 24 * 3600;
 };
 
+// Commands for devices that are not connected wait in a queue per device (Drogue drops them).
+struct CommandsConfig {
+    qint64 ttlSeconds = 60;              // 0: no queueing, such commands are refused
+    qint64 maxQueued = 100;              // per device
+    qint64 maxQueuedBytes = 1024 * 1024; // per device
+};
+
 struct SessionConfig {
     // Upper bound of a session's expiry interval; 3.1.1 persistent sessions get this.
     quint32 maxSessionExpirySeconds = 24 * 3600;
@@ -99,6 +106,7 @@ struct Config {
     QList<ApplicationConfig> applications;
     RetentionConfig retention;
     SessionConfig session;
+    CommandsConfig commands;
     DemoConfig demo;
 
     // The application called name, or nullptr.

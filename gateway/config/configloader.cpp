@@ -621,6 +621,16 @@ void readRetention(Reader &reader, const toml::table &table, const QString &path
                       });
 }
 
+void readCommands(Reader &reader, const toml::table &table, const QString &path, CommandsConfig &commands)
+{
+    reader.readFields(table, path,
+                      {
+                          {"ttl", reader.durationInto(commands.ttlSeconds, 0, 7 * 24 * 3600)},
+                          {"max-queued", reader.integerInto(commands.maxQueued, 1, 1000000)},
+                          {"max-queued-bytes", reader.sizeInto(commands.maxQueuedBytes, 1, int64Max)},
+                      });
+}
+
 void readSession(Reader &reader, const toml::table &table, const QString &path, SessionConfig &session)
 {
     constexpr qint64 u16Max = std::numeric_limits<quint16>::max();
@@ -699,6 +709,7 @@ void readDocument(Reader &reader, const toml::table &root, Config &config)
             {"listener", [&](const toml::node &n, const QString &p) { readListeners(reader, n, p, config); }},
             {"retention", section(readRetention, config.retention)},
             {"session", section(readSession, config.session)},
+            {"commands", section(readCommands, config.commands)},
             {"demo", section(readDemo, config.demo)},
             {"application",
              [&](const toml::node &n, const QString &p) { readApplications(reader, n, p, config); }},

@@ -63,7 +63,7 @@ anonymous = ["read"]
 """.format(h=HASH)
 
 
-class DeviceEndpointTest(DroverdTestCase):
+class DeviceTestBase(DroverdTestCase):
     DROVERD_ARGS = ()
 
     def setUp(self):
@@ -94,7 +94,9 @@ class DeviceEndpointTest(DroverdTestCase):
                 out.append(e)
         return out
 
-    # tests
+
+
+class DeviceEndpointTest(DeviceTestBase):
     def test_telemetry_v311_and_v5_becomes_cloudevent(self):
         app = self.app()
         for version in ("311", "5"):
@@ -237,6 +239,51 @@ class DeviceEndpointTest(DroverdTestCase):
         e = app.wait_message(lambda m: m.json().get("subject") == "status").json()
         self.assertEqual(e["data"], {"gone": True})
         self.assertEqual(e["device"], "sensor-1")
+
+
+
+class CommandTtlTest(DeviceTestBase):
+    """[commands] ttl: a queued command that waited longer than its TTL is not delivered."""
+
+    def setUp(self):
+        self.DROVERD_CONFIG = config() + "\n[commands]\nttl = 1\n"
+        DroverdTestCase.setUp(self)
+
+    def test_expired_command_not_delivered(self):
+        app = self.client()
+        self.assertEqual(rc(app.publish("command/lab/sensor-1/stale", b"too-late", qos=1)), 0)
+        time.sleep(2.0)  # longer than the 1 s TTL
+        dev = self.device("sensor-1@lab")
+        dev.subscribe("command/inbox/#", qos=0)
+        # a command sent now still arrives, and it is the only one
+        self.assertEqual(rc(app.publish("command/lab/sensor-1/fresh", b"on-time", qos=1)), 0)
+        m = dev.wait_message(lambda m: m.topic.startswith("command/inbox/"))
+        self.assertEqual((m.topic, m.payload), ("command/inbox//fresh", b"on-time"))
+        time.sleep(0.3)
+        self.assertEqual([m.topic for m in dev.messages()], ["command/inbox//fresh"])
+        self.assertIn("stale", self.d.log())  # the log says which command expired
+
+
+
+class LabExampleTest(DroverdTestCase):
+    """resources/examples/lab.toml works as the README's walkthrough says."""
+    DROVERD_ARGS = ()
+
+    def setUp(self):
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with open(os.path.join(root, "resources", "examples", "lab.toml")) as f:
+            self.DROVERD_CONFIG = f.read()
+        super().setUp()
+
+    def test_walkthrough(self):
+        app = self.client()
+        app.subscribe("app/lab", qos=1)
+        r = mosquitto("mosquitto_pub", self.d.device_port, ["-V", "5", "-q", "1", "-u", "sensor-1@lab",
+                                                             "-P", "lab-password", "-t", "state", "-m", '{"t": 1}'])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        e = app.wait_message(lambda m: m.json().get("subject") == "state").json()
+        self.assertEqual((e["device"], e["data"]), ("sensor-1", {"t": 1}))
+        self.assertNotIn("lab-password", self.d.log())
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ private Q_SLOTS:
     void sizeAndDurationForms_data();
     void sizeAndDurationForms();
     void boundaryValuesAccepted();
+    void commandsSection();
     void listenersReplaceDefault();
     void anonymousRights_data();
     void anonymousRights();
@@ -271,6 +272,29 @@ rate = 10000
     QCOMPARE(config->session.maxKeepAliveSeconds, quint16(65535));
     QCOMPARE(config->demo.devices, 1000);
     QCOMPARE(config->demo.rate, 10000.0);
+}
+
+void TestConfigLoader::commandsSection()
+{
+    QString error;
+    std::optional<Config> config = ConfigLoader::parse(QByteArray(), QStringLiteral("t.toml"), &error);
+    QVERIFY(config);
+    QCOMPARE(config->commands.ttlSeconds, qint64(60));
+    QCOMPARE(config->commands.maxQueued, qint64(100));
+    QCOMPARE(config->commands.maxQueuedBytes, qint64(1024 * 1024));
+    config = ConfigLoader::parse("[commands]\nttl = \"2m\"\nmax-queued = 5\nmax-queued-bytes = \"4KiB\"\n",
+                                 QStringLiteral("t.toml"), &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->commands.ttlSeconds, qint64(120));
+    QCOMPARE(config->commands.maxQueued, qint64(5));
+    QCOMPARE(config->commands.maxQueuedBytes, qint64(4096));
+    config = ConfigLoader::parse("[commands]\nttl = 0\n", QStringLiteral("t.toml"), &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->commands.ttlSeconds, qint64(0)); // queueing off
+    QVERIFY(!ConfigLoader::parse("[commands]\nmax-queued = 0\n", QStringLiteral("t.toml"), &error));
+    QVERIFY2(error.startsWith(QStringLiteral("t.toml:2:14: commands.max-queued: ")), qPrintable(error));
+    QVERIFY(!ConfigLoader::parse("[commands]\nttl-seconds = 5\n", QStringLiteral("t.toml"), &error));
+    QVERIFY2(error.startsWith(QStringLiteral("t.toml:2:1: commands.ttl-seconds: ")), qPrintable(error));
 }
 
 void TestConfigLoader::listenersReplaceDefault()
