@@ -6,6 +6,7 @@
 #include "backend/embeddedcommandbus.h"
 #include "backend/embeddedeventlog.h"
 #include "demo/demoapplication.h"
+#include "http/devicehttpendpoint.h"
 #include "registry/deviceregistry.h"
 #include "registrydirectory.h"
 #include "session/deviceendpoint.h"
@@ -60,8 +61,8 @@ Gateway::Gateway(config::Config config, QObject *parent)
     const auto registryGetter = [this] { return m_registry; };
     m_directory = std::make_unique<RegistryDirectory>(registryGetter);
     m_commands->setDirectory(m_directory.get());
-    m_commands->setLimits(backend::CommandQueueLimits{m_config.commands.ttlSeconds * 1000, m_config.commands.maxQueued,
-                                                      m_config.commands.maxQueuedBytes});
+    m_commands->setLimits(backend::CommandQueueLimits{
+        m_config.commands.ttlSeconds * 1000, m_config.commands.maxQueued, m_config.commands.maxQueuedBytes});
     m_deviceAuthenticator = std::make_unique<auth::DeviceAuthenticator>(registryGetter);
     m_deviceEndpoint = std::make_unique<session::DeviceEndpoint>(m_events.get(), m_commands.get(),
                                                                  registryGetter, m_config.instance.toUtf8());
@@ -70,6 +71,12 @@ Gateway::Gateway(config::Config config, QObject *parent)
     deviceContext.endpoint = m_deviceEndpoint.get();
     deviceContext.name = QStringLiteral("device");
     m_deviceServer = std::make_unique<session::MqttServer>(deviceContext);
+    // Devices over HTTP: the same registry, event log and command bus as over MQTT, and
+    // no larger a body than an MQTT packet may have.
+    http::DeviceHttpLimits httpLimits;
+    httpLimits.maxBodyBytes = m_config.session.maxPacketSize;
+    m_httpEndpoint = std::make_unique<http::DeviceHttpEndpoint>(
+        m_events.get(), m_commands.get(), registryGetter, m_config.instance.toUtf8(), httpLimits);
 
     for (session::MqttServer *server : {m_server.get(), m_deviceServer.get()})
         connect(server, &session::MqttServer::drained, this, [this] {
@@ -103,6 +110,7 @@ Gateway::~Gateway()
 {
     delete m_demo;
     qDeleteAll(m_listeners);
+    m_httpEndpoint.reset(); // its waiting requests hold callbacks into the backend
     m_deviceServer.reset(); // servers before the endpoint and backend their sessions use
     m_server.reset();
     m_deviceEndpoint.reset();
@@ -125,6 +133,16 @@ bool Gateway::start(QString *error)
             return false;
         }
         qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
+    }
+    for (const config::ListenerConfig &listenerConfig : std::as_const(m_httpListeners)) {
+        QString reason;
+        if (!m_httpEndpoint->listen(listenerConfig.address, listenerConfig.port, &reason)) {
+            if (error)
+                *error = QStringLiteral("cannot listen for device HTTP on %1: %2")
+                             .arg(config::formatListenAddress(listenerConfig), reason);
+            return false;
+        }
+        qCInfo(lcGateway).noquote() << "listening for device HTTP on" << m_httpEndpoint->urls().constLast();
     }
     qCInfo(lcGateway).noquote() << "device registry:" << m_registry->applicationCount() << "applications,"
                                 << m_registry->deviceCount() << "devices";
@@ -151,6 +169,7 @@ void Gateway::shutdown()
                       << "connections to close";
     for (transport::TcpListener *listener : std::as_const(m_listeners))
         listener->close();
+    m_httpEndpoint->close();
     delete std::exchange(m_demo, nullptr);
     // Clients that don't close within the grace period are cut off.
     QTimer::singleShot(2000, this, &Gateway::finishStop);
@@ -174,6 +193,16 @@ QStringList Gateway::listenerUrls() const
             urls.append(listener->url());
     }
     return urls;
+}
+
+void Gateway::setDeviceHttpListeners(const QList<config::ListenerConfig> &listeners)
+{
+    m_httpListeners = listeners;
+}
+
+QStringList Gateway::deviceHttpUrls() const
+{
+    return m_httpEndpoint->urls();
 }
 
 QStringList Gateway::deviceListenerUrls() const

@@ -29,6 +29,9 @@ class DemoApplication;
 namespace drover::registry {
 class DeviceRegistry;
 }
+namespace drover::http {
+class DeviceHttpEndpoint;
+}
 
 namespace drover {
 
@@ -40,6 +43,11 @@ class Gateway : public QObject
 public:
     explicit Gateway(config::Config config, QObject *parent = nullptr);
     ~Gateway() override;
+
+    // Where the device HTTP endpoint listens (address and port of each; kind is not looked
+    // at). Not part of config::Config yet, so droverd passes its --device-http here before
+    // start(). None: no HTTP endpoint.
+    void setDeviceHttpListeners(const QList<config::ListenerConfig> &listeners);
 
     // Binds every listener and starts the demo. False with `error` naming the listener.
     bool start(QString *error);
@@ -61,6 +69,8 @@ public:
     // ports actually bound.
     QStringList listenerUrls() const;
     QStringList deviceListenerUrls() const;
+    // http://HOST:PORT of every listener of the device HTTP endpoint.
+    QStringList deviceHttpUrls() const;
     session::MqttServer *mqttServer() const { return m_server.get(); }
 
 Q_SIGNALS:
@@ -81,6 +91,8 @@ private:
     std::unique_ptr<auth::Authenticator> m_deviceAuthenticator;
     std::unique_ptr<session::DeviceEndpoint> m_deviceEndpoint;
     std::unique_ptr<session::MqttServer> m_deviceServer;
+    std::unique_ptr<http::DeviceHttpEndpoint> m_httpEndpoint;
+    QList<config::ListenerConfig> m_httpListeners;
     QList<transport::TcpListener *> m_listeners;       // all of them
     QList<transport::TcpListener *> m_deviceListeners; // those of the device endpoint
     demo::DemoApplication *m_demo = nullptr;

@@ -118,8 +118,6 @@ std::optional<QByteArray> readPasswordLine(ReadFailure *failure)
 // Prompts on stderr and reads a line from the terminal on stdin without echoing it.
 std::optional<QByteArray> readHiddenPassword(const char *prompt, ReadFailure *failure)
 {
-    std::fputs(prompt, stderr);
-    std::fflush(stderr);
     termios noEcho;
     const bool canHide = ::tcgetattr(STDIN_FILENO, &g_savedTerminal) == 0;
     if (canHide) {
@@ -129,11 +127,16 @@ std::optional<QByteArray> readHiddenPassword(const char *prompt, ReadFailure *fa
         for (int signalNumber : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP})
             std::signal(signalNumber, restoreEchoAndDie);
         g_echoOff = 1;
-        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &noEcho);
+        // TCSANOW, not TCSAFLUSH: a password typed (or sent) as soon as the prompt shows
+        // must not be thrown away.
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &noEcho);
     }
+    // The prompt only once echo is off, so nothing typed after it is ever shown.
+    std::fputs(prompt, stderr);
+    std::fflush(stderr);
     std::optional<QByteArray> password = readPasswordLine(failure);
     if (canHide) {
-        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_savedTerminal);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &g_savedTerminal);
         g_echoOff = 0;
         for (int signalNumber : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP})
             std::signal(signalNumber, SIG_DFL);
@@ -238,6 +241,11 @@ int main(int argc, char *argv[])
             "Listen for devices (MQTT device endpoint) on <host:port> (default 127.0.0.1:1884; port 0 "
             "picks a free port). Repeatable; replaces the configured device listeners."),
         QStringLiteral("host:port"));
+    const QCommandLineOption deviceHttpOption(
+        QStringLiteral("device-http"),
+        QStringLiteral("Listen for devices over HTTP (POST /v1/<channel>) on <host:port> (default "
+                       "127.0.0.1:8088; port 0 picks a free port). Repeatable."),
+        QStringLiteral("host:port"));
     const QCommandLineOption demoOption(
         QStringLiteral("demo"),
         QStringLiteral(
@@ -252,8 +260,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption logLevelOption(QStringLiteral("log-level"),
                                             QStringLiteral("debug, info (default), warning or error."),
                                             QStringLiteral("level"));
-    parser.addOptions({configOption, mqttOption, deviceMqttOption, demoOption, demoRateOption,
-                       demoDevicesOption, logLevelOption});
+    parser.addOptions({configOption, mqttOption, deviceMqttOption, deviceHttpOption, demoOption,
+                       demoRateOption, demoDevicesOption, logLevelOption});
     if (!parser.parse(QCoreApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"), 2);
     if (parser.isSet(QStringLiteral("help")))
@@ -340,6 +348,19 @@ int main(int argc, char *argv[])
     // pipe for the event loop instead of killing droverd with the default action.
     drover::SignalWatcher signals_;
     drover::Gateway gateway(config);
+    // The HTTP listeners are not part of the configuration file (yet): only the command line.
+    QList<drover::config::ListenerConfig> httpListeners;
+    const QStringList httpValues = parser.isSet(deviceHttpOption)
+                                       ? parser.values(deviceHttpOption)
+                                       : QStringList{QStringLiteral("127.0.0.1:8088")};
+    for (const QString &value : httpValues) {
+        QString reason;
+        const auto listener = drover::config::parseListenAddress(value, &reason);
+        if (!listener)
+            fail(QStringLiteral("--device-http %1: %2").arg(value, reason), 2);
+        httpListeners.append(*listener);
+    }
+    gateway.setDeviceHttpListeners(httpListeners);
     QString error;
     if (!gateway.start(&error))
         fail(error, 1);

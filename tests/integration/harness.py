@@ -40,6 +40,7 @@ START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 LISTENING_RE = re.compile(rb"listening for MQTT on mqtt://127\.0\.0\.1:(\d+)")
 DEVICE_LISTENING_RE = re.compile(rb"listening for devices on mqtt://127\.0\.0\.1:(\d+)")
+HTTP_LISTENING_RE = re.compile(rb"listening for device HTTP on http://127\.0\.0\.1:(\d+)")
 
 
 def _die_with_parent():
@@ -93,6 +94,7 @@ class Droverd:
         self.proc = None
         self.port = None
         self.device_port = None
+        self.http_port = None
         self.returncode = None
         self._log_file = None
 
@@ -106,6 +108,8 @@ class Droverd:
             cmd += ["--mqtt", "%s:0" % HOST]
         if "--device-mqtt" not in self.args:
             cmd += ["--device-mqtt", "%s:0" % HOST]  # never the fixed default port: tests run in parallel
+        if "--device-http" not in self.args:
+            cmd += ["--device-http", "%s:0" % HOST]
         if self.log_level:
             cmd += ["--log-level", self.log_level]
         if self.config is not None:
@@ -124,9 +128,11 @@ class Droverd:
             log = self.log_bytes()
             m = LISTENING_RE.search(log)
             d = DEVICE_LISTENING_RE.search(log)
-            if m and d:
+            h = HTTP_LISTENING_RE.search(log)
+            if m and d and h:
                 self.port = int(m.group(1))
                 self.device_port = int(d.group(1))
+                self.http_port = int(h.group(1))
                 return self
             if self.proc.poll() is not None:
                 raise AssertionError("droverd exited with %s before listening; log:\n%s"
