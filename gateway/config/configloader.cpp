@@ -427,6 +427,35 @@ void readListeners(Reader &reader, const toml::node &node, const QString &path, 
 
 // Reads [[application.device]]. gateway-for may name a device declared further down, so
 // those names are checked once every device of the application has been read.
+// A "name" key that must be valid and unique among its siblings; `firstLine` remembers where
+// each name was first defined, for the duplicate's message.
+Reader::Handler uniqueName(Reader &reader, QHash<QString, toml::source_index> &firstLine,
+                           bool (*isValid)(const QString &, QString *), const QString &what,
+                           const QString &scope, QString &target, bool &named)
+{
+    return [&reader, &firstLine, isValid, what, scope, &target, &named](const toml::node &n,
+                                                                        const QString &keyPath) {
+        named = true;
+        const std::optional<QString> name = reader.string(n, keyPath);
+        if (!name)
+            return;
+        QString reason;
+        if (!isValid(*name, &reason)) {
+            reader.fail(n.source(), keyPath, reason);
+            return;
+        }
+        if (firstLine.contains(*name)) {
+            reader.fail(n.source(), keyPath,
+                        QLatin1String("duplicate ") + what + QLatin1Char(' ') + quoted(*name) + scope +
+                            QLatin1String(" (first defined on line ") +
+                            QString::number(firstLine.value(*name)) + QLatin1Char(')'));
+            return;
+        }
+        firstLine.insert(*name, n.source().begin.line);
+        target = *name;
+    };
+}
+
 void readDevices(Reader &reader, const toml::node &node, const QString &path, ApplicationConfig &app)
 {
     struct GatewayReference {
@@ -446,28 +475,8 @@ void readDevices(Reader &reader, const toml::node &node, const QString &path, Ap
             reader.readFields(
                 table, elementPath,
                 {
-                    {"name",
-                     [&](const toml::node &n, const QString &keyPath) {
-                         named = true;
-                         const std::optional<QString> name = reader.string(n, keyPath);
-                         if (!name) {
-                             return;
-                         }
-                         QString reason;
-                         if (!isValidDeviceName(*name, &reason)) {
-                             reader.fail(n.source(), keyPath, reason);
-                             return;
-                         }
-                         if (firstLine.contains(*name)) {
-                             reader.fail(n.source(), keyPath,
-                                         QLatin1String("duplicate device name ") + quoted(*name) +
-                                             QLatin1String(" in this application (first defined on line ") +
-                                             QString::number(firstLine.value(*name)) + QLatin1Char(')'));
-                             return;
-                         }
-                         firstLine.insert(*name, n.source().begin.line);
-                         device.name = *name;
-                     }},
+                    {"name", uniqueName(reader, firstLine, isValidDeviceName, QStringLiteral("device name"),
+                                        QStringLiteral(" in this application"), device.name, named)},
                     {"password-hash",
                      [&](const toml::node &n, const QString &keyPath) {
                          // Never quote the value: a password written here by mistake would
@@ -558,28 +567,8 @@ void readApplications(Reader &reader, const toml::node &node, const QString &pat
         reader.readFields(
             table, elementPath,
             {
-                {"name",
-                 [&](const toml::node &n, const QString &keyPath) {
-                     named = true;
-                     const std::optional<QString> name = reader.string(n, keyPath);
-                     if (!name) {
-                         return;
-                     }
-                     QString reason;
-                     if (!isValidApplicationName(*name, &reason)) {
-                         reader.fail(n.source(), keyPath, reason);
-                         return;
-                     }
-                     if (firstLine.contains(*name)) {
-                         reader.fail(n.source(), keyPath,
-                                     QLatin1String("duplicate application name ") + quoted(*name) +
-                                         QLatin1String(" (first defined on line ") +
-                                         QString::number(firstLine.value(*name)) + QLatin1Char(')'));
-                         return;
-                     }
-                     firstLine.insert(*name, n.source().begin.line);
-                     app.name = *name;
-                 }},
+                {"name", uniqueName(reader, firstLine, isValidApplicationName,
+                                    QStringLiteral("application name"), QString(), app.name, named)},
                 {"anonymous",
                  [&](const toml::node &n, const QString &keyPath) {
                      const toml::array *rights = n.as_array();
