@@ -119,6 +119,8 @@ Gateway::~Gateway()
 bool Gateway::start(QString *error)
 {
     for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
+        if (listenerConfig.kind == config::ListenerConfig::Kind::DeviceHttp)
+            continue; // below
         const bool devices = listenerConfig.kind == config::ListenerConfig::Kind::DeviceMqtt;
         const QString what = devices ? QStringLiteral("devices") : QStringLiteral("MQTT");
         auto *listener = new transport::TcpListener(devices ? m_deviceServer.get() : m_server.get());
@@ -134,7 +136,9 @@ bool Gateway::start(QString *error)
         }
         qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
     }
-    for (const config::ListenerConfig &listenerConfig : std::as_const(m_httpListeners)) {
+    for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
+        if (listenerConfig.kind != config::ListenerConfig::Kind::DeviceHttp)
+            continue;
         QString reason;
         if (!m_httpEndpoint->listen(listenerConfig.address, listenerConfig.port, &reason)) {
             if (error)
@@ -193,11 +197,6 @@ QStringList Gateway::listenerUrls() const
             urls.append(listener->url());
     }
     return urls;
-}
-
-void Gateway::setDeviceHttpListeners(const QList<config::ListenerConfig> &listeners)
-{
-    m_httpListeners = listeners;
 }
 
 QStringList Gateway::deviceHttpUrls() const

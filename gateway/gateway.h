@@ -44,11 +44,6 @@ public:
     explicit Gateway(config::Config config, QObject *parent = nullptr);
     ~Gateway() override;
 
-    // Where the device HTTP endpoint listens (address and port of each; kind is not looked
-    // at). Not part of config::Config yet, so droverd passes its --device-http here before
-    // start(). None: no HTTP endpoint.
-    void setDeviceHttpListeners(const QList<config::ListenerConfig> &listeners);
-
     // Binds every listener and starts the demo. False with `error` naming the listener.
     bool start(QString *error);
     // Ends every connection (v5 DISCONNECT 0x8B) and closes the listeners; stopped()
@@ -92,7 +87,6 @@ private:
     std::unique_ptr<session::DeviceEndpoint> m_deviceEndpoint;
     std::unique_ptr<session::MqttServer> m_deviceServer;
     std::unique_ptr<http::DeviceHttpEndpoint> m_httpEndpoint;
-    QList<config::ListenerConfig> m_httpListeners;
     QList<transport::TcpListener *> m_listeners;       // all of them
     QList<transport::TcpListener *> m_deviceListeners; // those of the device endpoint
     demo::DemoApplication *m_demo = nullptr;

@@ -289,7 +289,8 @@ int main(int argc, char *argv[])
         // --mqtt and --device-mqtt each replace the listeners of their kind.
         using Kind = drover::config::ListenerConfig::Kind;
         for (const auto &[option, kind] :
-             {std::pair{&mqttOption, Kind::Mqtt}, std::pair{&deviceMqttOption, Kind::DeviceMqtt}}) {
+             {std::pair{&mqttOption, Kind::Mqtt}, std::pair{&deviceMqttOption, Kind::DeviceMqtt},
+              std::pair{&deviceHttpOption, Kind::DeviceHttp}}) {
             if (!parser.isSet(*option))
                 continue;
             config.listeners.removeIf(
@@ -348,19 +349,6 @@ int main(int argc, char *argv[])
     // pipe for the event loop instead of killing droverd with the default action.
     drover::SignalWatcher signals_;
     drover::Gateway gateway(config);
-    // The HTTP listeners are not part of the configuration file (yet): only the command line.
-    QList<drover::config::ListenerConfig> httpListeners;
-    const QStringList httpValues = parser.isSet(deviceHttpOption)
-                                       ? parser.values(deviceHttpOption)
-                                       : QStringList{QStringLiteral("127.0.0.1:8088")};
-    for (const QString &value : httpValues) {
-        QString reason;
-        const auto listener = drover::config::parseListenAddress(value, &reason);
-        if (!listener)
-            fail(QStringLiteral("--device-http %1: %2").arg(value, reason), 2);
-        httpListeners.append(*listener);
-    }
-    gateway.setDeviceHttpListeners(httpListeners);
     QString error;
     if (!gateway.start(&error))
         fail(error, 1);

@@ -162,6 +162,7 @@ struct KindName {
 const KindName kindNames[] = {
     {ListenerConfig::Kind::Mqtt, QLatin1String("mqtt")},
     {ListenerConfig::Kind::DeviceMqtt, QLatin1String("device-mqtt")},
+    {ListenerConfig::Kind::DeviceHttp, QLatin1String("device-http")},
 };
 
 } // namespace

@@ -16,6 +16,7 @@ struct ListenerConfig {
     enum class Kind {
         Mqtt,       // the integration API for applications
         DeviceMqtt, // the device endpoint
+        DeviceHttp, // the device HTTP endpoint
     };              // TLS and WebSocket kinds come with the transports
     Kind kind = Kind::Mqtt;
     QHostAddress address = QHostAddress::LocalHost;
@@ -102,6 +103,7 @@ struct Config {
     QList<ListenerConfig> listeners{
         ListenerConfig{},
         ListenerConfig{ListenerConfig::Kind::DeviceMqtt, QHostAddress::LocalHost, 1884},
+        ListenerConfig{ListenerConfig::Kind::DeviceHttp, QHostAddress::LocalHost, 8088},
     };
     QList<ApplicationConfig> applications;
     RetentionConfig retention;

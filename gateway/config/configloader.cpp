@@ -395,6 +395,7 @@ void readListener(Reader &reader, const toml::table &table, const QString &path,
     switch (listener.kind) {
     case ListenerConfig::Kind::Mqtt:
     case ListenerConfig::Kind::DeviceMqtt:
+    case ListenerConfig::Kind::DeviceHttp:
         break; // plain TCP has nothing beyond the address; TLS kinds add their certificate keys here
     }
     reader.readFields(table, path, fields);

@@ -453,7 +453,10 @@ void TestConfig::listenerKinds()
     QCOMPARE(listenerKindFromName(QStringLiteral("device-mqtt")),
              std::optional(ListenerConfig::Kind::DeviceMqtt));
     QCOMPARE(listenerKindName(ListenerConfig::Kind::DeviceMqtt), QStringLiteral("device-mqtt"));
-    QCOMPARE(listenerKindNames(), (QStringList{QStringLiteral("mqtt"), QStringLiteral("device-mqtt")}));
+    QCOMPARE(listenerKindFromName(QStringLiteral("device-http")),
+             std::optional(ListenerConfig::Kind::DeviceHttp));
+    QCOMPARE(listenerKindNames(), (QStringList{QStringLiteral("mqtt"), QStringLiteral("device-mqtt"),
+                                               QStringLiteral("device-http")}));
 }
 
 void TestConfig::applicationLookup()

@@ -73,13 +73,15 @@ void TestConfigLoader::emptyDocumentGivesDefaults()
     // Spelled out rather than compared with Config{}, so a changed default shows up here.
     QCOMPARE(config->instance, QStringLiteral("drover"));
     QCOMPARE(config->logLevel, QStringLiteral("info"));
-    QCOMPARE(config->listeners.size(), 2);
+    QCOMPARE(config->listeners.size(), 3);
     QCOMPARE(config->listeners.at(0).kind, ListenerConfig::Kind::Mqtt);
     QCOMPARE(config->listeners.at(0).address, QHostAddress(QStringLiteral("127.0.0.1")));
     QCOMPARE(config->listeners.at(0).port, quint16(1883));
     QCOMPARE(config->listeners.at(1).kind, ListenerConfig::Kind::DeviceMqtt);
     QCOMPARE(config->listeners.at(1).address, QHostAddress(QStringLiteral("127.0.0.1")));
     QCOMPARE(config->listeners.at(1).port, quint16(1884));
+    QCOMPARE(config->listeners.at(2).kind, ListenerConfig::Kind::DeviceHttp);
+    QCOMPARE(config->listeners.at(2).port, quint16(8088));
     QVERIFY(config->applications.isEmpty());
     QCOMPARE(config->retention.maxEvents, qint64(100000));
     QCOMPARE(config->retention.maxBytes, qint64(64) * 1024 * 1024);
@@ -680,7 +682,8 @@ void TestConfigLoader::errors_data()
     row("listener: second missing address", "[[listener]]\naddress = \"127.0.0.1:1\"\n\n[[listener]]\n",
         "t.toml:4:1: listener[1].address: ", "required key is missing");
     row("listener: unknown kind", "[[listener]]\nkind = \"tls\"\naddress = \"127.0.0.1:8883\"\n",
-        "t.toml:2:8: listener[0].kind: ", "expected one of \"mqtt\", \"device-mqtt\", got \"tls\"");
+        "t.toml:2:8: listener[0].kind: ",
+        "expected one of \"mqtt\", \"device-mqtt\", \"device-http\", got \"tls\"");
     row("listener: kind not a string", "[[listener]]\nkind = 1\naddress = \"127.0.0.1:8883\"\n",
         "t.toml:2:8: listener[0].kind: ", "got 1 (an integer)");
     row("address: host name", "[[listener]]\naddress = \"example.com:1883\"\n",
