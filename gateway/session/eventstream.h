@@ -31,7 +31,6 @@ public:
 
     backend::EventConsumer *consumer() const { return m_consumer.get(); }
     void setConsumer(std::unique_ptr<backend::EventConsumer> consumer) { m_consumer = std::move(consumer); }
-    void closeConsumer() { m_consumer.reset(); }
 
     // The topic `event` goes out on; for plain filters computed once.
     QByteArrayView topicFor(const cloudevents::CloudEvent &event);
