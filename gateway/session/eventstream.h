@@ -1,5 +1,5 @@
-// One event subscription of a session: its filter, its options and, while the session is
-// connected, its consumer-group member.
+// One event subscription of a session: its filter, its options and its consumer-group member,
+// kept for the session's whole life (also while a persistent session is disconnected).
 #pragma once
 
 #include "topicscheme.h"
