@@ -2,6 +2,8 @@
 
 #include <QTcpSocket>
 
+#include <sys/socket.h>
+
 namespace drover::transport {
 
 TcpClientSocket::TcpClientSocket(QTcpSocket *socket, QObject *parent)
@@ -19,16 +21,23 @@ TcpClientSocket::TcpClientSocket(QTcpSocket *socket, QObject *parent)
                           : address.toString())
                  .arg(m_socket->peerPort());
     connect(m_socket, &QTcpSocket::readyRead, this, [this] {
-        if (!m_paused)
+        if (m_closing)
+            m_socket->skip(m_socket->bytesAvailable()); // lingering: see close()
+        else if (!m_paused)
             Q_EMIT readyRead();
     });
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &ClientSocket::bytesWritten);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+        if (m_closing)
+            shutdownWhenFlushed();
+        else
+            Q_EMIT bytesWritten();
+    });
     connect(m_socket, &QTcpSocket::disconnected, this, &ClientSocket::disconnected, Qt::QueuedConnection);
 }
 
 qint64 TcpClientSocket::bytesAvailable() const
 {
-    return m_paused ? 0 : m_socket->bytesAvailable();
+    return m_paused || m_closing ? 0 : m_socket->bytesAvailable();
 }
 
 qint64 TcpClientSocket::read(char *data, qint64 maxSize)
@@ -48,7 +57,25 @@ qint64 TcpClientSocket::bytesToWrite() const
 
 void TcpClientSocket::close()
 {
-    m_socket->disconnectFromHost(); // flushes what is queued first
+    // A lingering close, as HTTP servers do it: closing a socket whose receive buffer still
+    // holds unread bytes makes the kernel send RST, and an RST can destroy our last packet
+    // (a DISCONNECT with its reason) before the peer reads it. So: flush, shut down only
+    // our sending side, and discard what the peer still sends until it closes too. The
+    // session's close grace period aborts a peer that never does.
+    if (m_closing)
+        return;
+    m_closing = true;
+    m_socket->skip(m_socket->bytesAvailable());
+    shutdownWhenFlushed();
+}
+
+void TcpClientSocket::shutdownWhenFlushed()
+{
+    if (m_writeShut || m_socket->bytesToWrite() > 0 || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    m_writeShut = true;
+    if (::shutdown(int(m_socket->socketDescriptor()), SHUT_WR) != 0)
+        m_socket->disconnectFromHost();
 }
 
 void TcpClientSocket::abort()
@@ -67,7 +94,7 @@ void TcpClientSocket::setReadPaused(bool paused)
 {
     m_paused = paused;
     // Unread bytes stay in the socket buffer; when reading resumes, say they are there.
-    if (!paused && m_socket->bytesAvailable() > 0)
+    if (!paused && !m_closing && m_socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &ClientSocket::readyRead, Qt::QueuedConnection);
 }
 

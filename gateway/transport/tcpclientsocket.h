@@ -24,9 +24,13 @@ public:
     void setReadPaused(bool paused) override;
 
 private:
+    void shutdownWhenFlushed();
+
     QTcpSocket *m_socket;
     QString m_peer;
     bool m_paused = false;
+    bool m_closing = false;  // close() was called: reading only to discard
+    bool m_writeShut = false; // our side is shut down, waiting for the peer's FIN
 };
 
 } // namespace drover::transport

@@ -822,8 +822,14 @@ class RawClient:
         self.buf = bytearray()
         self.eof = False
 
-    def send(self, data):
-        self.sock.sendall(data)
+    def send(self, data, tolerate_close=False):
+        """Sends data. With tolerate_close, a peer that closes while we still send (it refused
+        what it read so far) is not an error: what it answered is still read afterwards."""
+        try:
+            self.sock.sendall(data)
+        except (ConnectionResetError, BrokenPipeError):
+            if not tolerate_close:
+                raise
 
     def _fill(self, deadline):
         left = deadline - time.monotonic()
