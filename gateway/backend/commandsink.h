@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QDeadlineTimer>
 #include <QObject>
 #include <QString>
 #include <functional>
@@ -15,6 +16,9 @@ struct Command {
     QByteArray payload;
     QByteArray contentType; // as the sender declared it; may be empty
     QString sender;         // who sent it (user or client id), for the log and auditing
+    // Until when it is worth delivering: set when it is first queued, so that a command that
+    // goes back to its queue (the device left before acknowledging it) keeps its deadline.
+    QDeadlineTimer expiry = QDeadlineTimer(QDeadlineTimer::Forever);
 };
 
 struct CommandResult {
@@ -23,11 +27,14 @@ struct CommandResult {
         UnknownDevice, // no such device in the application
         DeviceDisabled,
         QueueFull,   // the backend can't take more right now
-        Rejected,    // the payload or name was refused
-        Unavailable, // backend not reachable
+        Rejected,    // the device refused the payload or name
+        Unavailable, // backend not reachable, or (from a receiver) the device can't take it now
     };
     Status status = Status::Accepted;
     QString message;
+    // For Rejected: the MQTT 5 reason code the device refused the command with (its
+    // negative PUBACK), passed on to the sender; 0 when the device gave none.
+    quint8 deviceReasonCode = 0;
     bool accepted() const { return status == Status::Accepted; }
 };
 

@@ -41,7 +41,25 @@ bool DeviceCommandQueue::enqueue(const Command &command, QString *why)
                           .arg(m_bytes)
                           .arg(m_limits.maxBytes)
                           .arg(cost));
-    m_entries.push_back({command, QDeadlineTimer(m_limits.ttlMs, Qt::PreciseTimer), cost});
+    Entry entry{command, cost};
+    entry.command.expiry = std::min(command.expiry, QDeadlineTimer(m_limits.ttlMs, Qt::PreciseTimer));
+    m_entries.push_back(std::move(entry));
+    m_bytes += cost;
+    return true;
+}
+
+bool DeviceCommandQueue::putBack(Command command)
+{
+    const qint64 cost = sizeOf(command);
+    if (command.expiry.isForever())
+        command.expiry = QDeadlineTimer(std::max<qint64>(m_limits.ttlMs, 0), Qt::PreciseTimer);
+    Entry entry{std::move(command), cost};
+    if (m_limits.ttlMs <= 0 || entry.command.expiry.hasExpired()) {
+        drop(entry, m_limits.ttlMs <= 0 ? QStringLiteral("not delivered, and command queueing is off")
+                                        : QStringLiteral("not delivered within its time to live"));
+        return false;
+    }
+    m_entries.push_front(std::move(entry));
     m_bytes += cost;
     return true;
 }
@@ -52,7 +70,7 @@ std::optional<Command> DeviceCommandQueue::take()
         Entry entry = std::move(m_entries.front());
         m_entries.pop_front();
         m_bytes -= entry.size;
-        if (entry.expiry.hasExpired()) {
+        if (entry.command.expiry.hasExpired()) {
             drop(entry, QStringLiteral("not delivered within its time to live"));
             continue;
         }
@@ -67,7 +85,7 @@ int DeviceCommandQueue::dropExpired()
     // it, so look at every entry. The queue is small (maxCommands).
     int dropped = 0;
     for (auto it = m_entries.begin(); it != m_entries.end();) {
-        if (it->expiry.hasExpired()) {
+        if (it->command.expiry.hasExpired()) {
             drop(*it, QStringLiteral("not delivered within its time to live"));
             m_bytes -= it->size;
             it = m_entries.erase(it);

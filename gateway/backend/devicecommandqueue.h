@@ -23,12 +23,18 @@ class DeviceCommandQueue
 public:
     DeviceCommandQueue(QString application, QString device, CommandQueueLimits limits);
 
-    // Appends the command; it expires limits.ttlMs from now. Expired entries are dropped
-    // first so they don't count against the bounds. False, with `why` for the sender, when
-    // the command would exceed a bound (or queueing is off); the queue is then unchanged.
+    // Appends the command; it expires limits.ttlMs from now (or at its own earlier expiry).
+    // Expired entries are dropped first so they don't count against the bounds. False, with
+    // `why` for the sender, when the command would exceed a bound (or queueing is off); the
+    // queue is then unchanged.
     bool enqueue(const Command &command, QString *why);
-    // Removes and returns the oldest unexpired command (FIFO); expired ones before it are
-    // dropped on the way. Empty when nothing is waiting.
+    // Puts a command that was taken but not delivered back at the front, keeping its
+    // expiry. Not refused by the bounds: the queue held it already (or, for one that went
+    // straight to the device, the sender was told it was accepted). False only if it
+    // expired or queueing is off; it is then dropped and logged.
+    bool putBack(Command command);
+    // Removes and returns the oldest unexpired command (FIFO), with its expiry set; expired
+    // ones before it are dropped on the way. Empty when nothing is waiting.
     std::optional<Command> take();
     // Drops every expired command and returns how many; called by the owner's coarse timer.
     int dropExpired();
@@ -50,8 +56,7 @@ public:
 
 private:
     struct Entry {
-        Command command;
-        QDeadlineTimer expiry; // monotonic: wall-clock jumps neither keep nor kill commands
+        Command command; // command.expiry is monotonic: wall-clock jumps neither keep nor kill commands
         qint64 size = 0;
     };
 

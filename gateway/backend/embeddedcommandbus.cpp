@@ -1,6 +1,7 @@
 #include "embeddedcommandbus.h"
 
 #include <QLoggingCategory>
+#include <QPointer>
 
 Q_DECLARE_LOGGING_CATEGORY(lcCommands)
 
@@ -39,32 +40,53 @@ DeviceState EmbeddedCommandBus::stateOf(const QString &application, const QStrin
 void EmbeddedCommandBus::send(const Command &command, QObject *context,
                               std::function<void(const CommandResult &)> done)
 {
-    CommandResult result;
+    const QPointer<QObject> guard(context);
+    const auto answer = [guard, done](const CommandResult &result) {
+        if (done && guard)
+            done(result);
+    };
     switch (stateOf(command.application, command.device)) {
     case DeviceState::Unknown:
-        result = {
-            CommandResult::Status::UnknownDevice,
-            QStringLiteral("no device '%1' in application '%2'").arg(command.device, command.application)};
-        break;
+        return answer(
+            {CommandResult::Status::UnknownDevice,
+             QStringLiteral("no device '%1' in application '%2'").arg(command.device, command.application)});
     case DeviceState::Disabled:
-        result = {CommandResult::Status::DeviceDisabled,
-                  QStringLiteral("device '%1' in application '%2' is disabled")
-                      .arg(command.device, command.application)};
-        break;
-    case DeviceState::Enabled: {
-        const Key key{command.application, command.device};
-        CommandReceiver *receiver = m_receivers.value({command.application, command.device});
-        // A queue that still holds commands while a receiver is attached is being delivered
-        // right now (attach); going after it keeps the device's commands in order.
-        if (receiver && m_queues.find(key) == m_queues.end())
-            result = receiver->receiveCommand(command);
-        else
-            result = enqueue(key, command);
+        return answer({CommandResult::Status::DeviceDisabled,
+                       QStringLiteral("device '%1' in application '%2' is disabled")
+                           .arg(command.device, command.application)});
+    case DeviceState::Enabled:
         break;
     }
+    const Key key{command.application, command.device};
+    CommandReceiver *receiver = m_receivers.value({command.application, command.device});
+    // A queue that still holds commands while a receiver is attached is being delivered
+    // (attach, or a device that was busy): going after it keeps the device's commands in order.
+    if (!receiver || m_queues.find(key) != m_queues.end()) {
+        answer(enqueue(key, command));
+        if (receiver)
+            scheduleDelivery(key); // the device may have room again
+        return;
     }
-    if (done && context)
-        done(result);
+    receiver->receiveCommand(command, [this, bus = QPointer<EmbeddedCommandBus>(this), key, command,
+                                       answer](const CommandResult &result) {
+        if (!bus)
+            return answer({CommandResult::Status::Unavailable, QStringLiteral("the command bus shut down")});
+        if (result.status != CommandResult::Status::Unavailable)
+            return answer(result);
+        // Not delivered after all: it waits for the device like any other command, and the
+        // sender hears that (the device may take it when it comes back or has room again).
+        if (!putBack(key, command))
+            return answer({CommandResult::Status::QueueFull, result.message});
+        answer({CommandResult::Status::Accepted,
+                QStringLiteral("queued for %1 s: %2").arg(seconds(m_limits.ttlMs), result.message)});
+        scheduleDelivery(key); // a new connection of the device may be attached already
+    });
+}
+
+void EmbeddedCommandBus::scheduleDelivery(const Key &key)
+{
+    QMetaObject::invokeMethod(
+        this, [this, key] { deliverQueued(key); }, Qt::QueuedConnection);
 }
 
 CommandResult EmbeddedCommandBus::enqueue(const Key &key, const Command &command)
@@ -107,6 +129,22 @@ void EmbeddedCommandBus::detach(const QString &application, const QString &devic
         m_receivers.remove(key);
 }
 
+bool EmbeddedCommandBus::putBack(const Key &key, const Command &command)
+{
+    auto it = m_queues.find(key);
+    if (it == m_queues.end())
+        it = m_queues.emplace(key, std::make_unique<DeviceCommandQueue>(key.first, key.second, m_limits))
+                 .first;
+    if (!it->second->putBack(command)) {
+        if (it->second->isEmpty())
+            m_queues.erase(it);
+        return false;
+    }
+    if (!m_sweepTimer.isActive())
+        m_sweepTimer.start();
+    return true;
+}
+
 void EmbeddedCommandBus::deliverQueued(const Key &key)
 {
     // A receiver may detach, attach, send or take while it handles a command, so every
@@ -132,16 +170,36 @@ void EmbeddedCommandBus::deliverQueued(const Key &key)
             m_queues.erase(it);
         if (!command)
             return;
-        const CommandResult result = receiver->receiveCommand(*command);
-        if (result.accepted())
-            qCDebug(lcCommands).noquote() << QStringLiteral("delivered queued command '%1' to device '%2' in "
-                                                            "application '%3'")
-                                                 .arg(command->name, key.second, key.first);
-        else
-            qCInfo(lcCommands).noquote()
-                << QStringLiteral("device '%1' in application '%2' refused queued "
-                                  "command '%3' from '%4': %5")
-                       .arg(key.second, key.first, command->name, command->sender, result.message);
+        // The senders were told "queued" already: results are only logged, and a command
+        // the device can't take now goes back to the front of its queue.
+        // The receiver may answer now or later (after the device acknowledged), so what
+        // this round needs to know lives beside the callback, not on this stack frame.
+        const auto busy = std::make_shared<bool>(false);
+        const auto returned = std::make_shared<bool>(false);
+        receiver->receiveCommand(*command, [this, bus = QPointer<EmbeddedCommandBus>(this), key,
+                                            command = *command, busy, returned](const CommandResult &result) {
+            if (!bus)
+                return;
+            if (result.status == CommandResult::Status::Unavailable) {
+                putBack(key, command);
+                if (*busy == false && *returned)
+                    scheduleDelivery(key); // left before acknowledging: maybe back already
+                *busy = true; // if still in this round: stop it, the receiver attaches again later
+                return;
+            }
+            if (result.accepted())
+                qCDebug(lcCommands).noquote()
+                    << QStringLiteral("delivered queued command '%1' to device '%2' in application '%3'")
+                           .arg(command.name, key.second, key.first);
+            else
+                qCInfo(lcCommands).noquote()
+                    << QStringLiteral("device '%1' in application '%2' refused queued command '%3' "
+                                      "from '%4': %5")
+                           .arg(key.second, key.first, command.name, command.sender, result.message);
+        });
+        *returned = true;
+        if (*busy)
+            return;
     }
 }
 

@@ -30,16 +30,18 @@ public:
 
     // With a directory: Unknown → UnknownDevice, Disabled → DeviceDisabled; an enabled
     // device gets the command now if a receiver is attached (the receiver's result is the
-    // answer), else it is queued (Accepted, "queued for <ttl> s: device not connected") or
-    // refused with QueueFull. Without a directory only attached devices are known, and
-    // nothing is queued. `done` runs before send returns.
+    // answer, once the device acknowledged it where it does; a receiver that can't take it
+    // now has it queued), else it is queued (Accepted, "queued for <ttl> s: device not
+    // connected") or refused with QueueFull. Without a directory only attached devices are
+    // known. `done` runs on the event loop, before send returns unless the device's
+    // acknowledgement is awaited.
     void send(const Command &command, QObject *context,
               std::function<void(const CommandResult &)> done) override;
 
     // `receiver` gets the commands for (application, device) until detached. Attaching
     // delivers the device's queued, unexpired commands in order before it returns, so
-    // attach only once the receiver is ready. Their results are only logged: the senders
-    // were told "queued" already.
+    // attach only once the receiver is ready; a receiver that was busy attaches again to
+    // get the rest. Their results are only logged: the senders were told "queued" already.
     void attach(const QString &application, const QString &device, CommandReceiver *receiver) override;
     // Detaches `receiver` if it is the one attached; commands sent afterwards are queued.
     void detach(const QString &application, const QString &device, CommandReceiver *receiver) override;
@@ -68,6 +70,8 @@ private:
 
     DeviceState stateOf(const QString &application, const QString &device) const;
     CommandResult enqueue(const Key &key, const Command &command);
+    bool putBack(const Key &key, const Command &command);
+    void scheduleDelivery(const Key &key);
     void deliverQueued(const Key &key);
     void sweep();
     void updateSweepInterval();

@@ -88,7 +88,12 @@ void DemoDevice::emitState()
         m_events->publish(*event, this, [](const backend::PublishResult &) {});
 }
 
-CommandResult DemoDevice::receiveCommand(const backend::Command &command)
+void DemoDevice::receiveCommand(const backend::Command &command, Done done)
+{
+    done(obey(command));
+}
+
+CommandResult DemoDevice::obey(const backend::Command &command)
 {
     QString error;
     if (command.name == QLatin1String("setTemperature")) {

@@ -28,7 +28,8 @@ public:
     // setTemperature {"value": 21.5}: the temperature moves to the value at once, then
     //   drifts around it.
     // set-interval {"value": 0.5}: seconds between events (0.001 .. 3600).
-    backend::CommandResult receiveCommand(const backend::Command &command) override;
+    void receiveCommand(const backend::Command &command, Done done) override;
+    backend::CommandResult obey(const backend::Command &command);
 
 private:
     void emitState();

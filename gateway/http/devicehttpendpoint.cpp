@@ -22,6 +22,7 @@ Q_LOGGING_CATEGORY(lcHttp, "drover.http")
 namespace drover::http {
 
 using Status = QHttpServerResponder::StatusCode;
+using Outcome = backend::DeviceEventPublisher::Outcome;
 
 namespace {
 
@@ -70,10 +71,9 @@ DeviceHttpEndpoint::DeviceHttpEndpoint(backend::EventLog *events, backend::Embed
                                        RegistryGetter registry, const QByteArray &instance,
                                        DeviceHttpLimits limits, QObject *parent)
     : QAbstractHttpServer(parent)
-    , m_events(events)
     , m_commands(commands)
     , m_registry(std::move(registry))
-    , m_factory(instance)
+    , m_publisher(events, instance)
     , m_limits(limits)
 {}
 
@@ -242,43 +242,36 @@ void DeviceHttpEndpoint::authenticated(HttpExchange *exchange, const std::shared
     message.channel = post->channel.toUtf8();
     message.payload = post->payload;
     message.contentType = post->contentType;
-    QByteArray error;
-    const auto event = m_factory.create(message, cloudevents::CloudEvent::DeviceEventType, &error);
-    if (!event) {
-        qCInfo(lcHttp).noquote() << "event of device" << post->device << "of" << post->application
-                                 << "refused:" << QString::fromUtf8(error);
-        return exchange->respond(
-            Status::NotAcceptable,
-            errorBody(Status::NotAcceptable, QStringLiteral("PayloadError"), QString::fromUtf8(error)),
-            jsonHeaders());
-    }
-    m_events->publish(*event, exchange, [this, exchange, post](const backend::PublishResult &result) {
-        using S = backend::PublishResult::Status;
-        switch (result.status) {
-        case S::Accepted:
-            break;
-        case S::Full: // never a silent drop: the device learns to retry later
-            return exchange->respond(
-                Status::ServiceUnavailable,
-                errorBody(Status::ServiceUnavailable, QStringLiteral("ServiceUnavailable"), result.message),
-                jsonHeaders());
-        case S::UnknownApplication:
-            return exchange->respond(
-                Status::Forbidden,
-                errorBody(Status::Forbidden, QStringLiteral("AuthenticationError"), result.message),
-                jsonHeaders());
-        case S::Unavailable:
-            return exchange->respond(
-                Status::ServiceUnavailable,
-                errorBody(Status::ServiceUnavailable, QStringLiteral("ServiceUnavailable"), result.message),
-                jsonHeaders());
-        }
-        qCDebug(lcHttp).noquote() << "event of device" << post->as << "of" << post->application
-                                  << "on channel" << post->channel << "accepted";
-        if (post->commandTimeout <= 0)
-            return exchange->respond(Status::Accepted);
-        waitForCommand(exchange, post->application, post->as, post->commandTimeout);
-    });
+    m_publisher.publish(
+        message, cloudevents::CloudEvent::DeviceEventType, exchange,
+        [this, exchange, post](const Outcome &outcome) {
+            using S = Outcome::Status;
+            switch (outcome.status) {
+            case S::Accepted:
+                break;
+            case S::InvalidPayload:
+                return exchange->respond(
+                    Status::NotAcceptable,
+                    errorBody(Status::NotAcceptable, QStringLiteral("PayloadError"), outcome.message),
+                    jsonHeaders());
+            case S::Full: // never a silent drop: the device learns to retry later
+            case S::Unavailable:
+                return exchange->respond(Status::ServiceUnavailable,
+                                         errorBody(Status::ServiceUnavailable,
+                                                   QStringLiteral("ServiceUnavailable"), outcome.message),
+                                         jsonHeaders());
+            case S::UnknownApplication:
+                return exchange->respond(
+                    Status::Forbidden,
+                    errorBody(Status::Forbidden, QStringLiteral("AuthenticationError"), outcome.message),
+                    jsonHeaders());
+            }
+            qCDebug(lcHttp).noquote() << "event of device" << post->as << "of" << post->application
+                                      << "on channel" << post->channel << "accepted";
+            if (post->commandTimeout <= 0)
+                return exchange->respond(Status::Accepted);
+            waitForCommand(exchange, post->application, post->as, post->commandTimeout);
+        });
 }
 
 void DeviceHttpEndpoint::waitForCommand(HttpExchange *exchange, const QString &application,

@@ -6,7 +6,7 @@
 // a small object, no thread.
 #pragma once
 
-#include "cloudevents/deviceeventfactory.h"
+#include "backend/deviceeventpublisher.h"
 
 #include <QAbstractHttpServer>
 #include <QHostAddress>
@@ -60,10 +60,9 @@ private:
     void waitForCommand(HttpExchange *exchange, const QString &application, const QString &device,
                         int seconds);
 
-    backend::EventLog *m_events;
     backend::EmbeddedCommandBus *m_commands;
     RegistryGetter m_registry;
-    cloudevents::DeviceEventFactory m_factory;
+    backend::DeviceEventPublisher m_publisher;
     DeviceHttpLimits m_limits;
 };
 

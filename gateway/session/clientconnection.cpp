@@ -500,7 +500,7 @@ void ClientConnection::handlePubrel(const PubAckPacket &packet)
 void ClientConnection::handlePuback(const PubAckPacket &packet)
 {
     if (m_session)
-        m_session->acknowledge(packet.packetId);
+        m_session->acknowledge(packet);
 }
 
 // ---------------------------------------------------------------- SUBSCRIBE

@@ -3,7 +3,6 @@
 #include "deviceinbox.h"
 #include "session.h"
 
-#include "backend/eventlog.h"
 #include "registry/deviceregistry.h"
 
 #include <QLoggingCategory>
@@ -16,30 +15,31 @@ using namespace mqtt;
 
 namespace {
 
-std::optional<Refusal> publishRefusal(const backend::PublishResult &result)
+std::optional<Refusal> publishRefusal(const backend::DeviceEventPublisher::Outcome &outcome)
 {
-    using S = backend::PublishResult::Status;
-    switch (result.status) {
+    using S = backend::DeviceEventPublisher::Outcome::Status;
+    switch (outcome.status) {
     case S::Accepted:
         return std::nullopt;
+    case S::InvalidPayload:
+        return Refusal{ReasonCode::PayloadFormatInvalid, outcome.message};
     case S::Full:
-        return Refusal{ReasonCode::QuotaExceeded, result.message}; // never a silent drop
+        return Refusal{ReasonCode::QuotaExceeded, outcome.message}; // never a silent drop
     case S::UnknownApplication:
-        return Refusal{ReasonCode::NotAuthorized, result.message};
+        return Refusal{ReasonCode::NotAuthorized, outcome.message};
     case S::Unavailable:
         break;
     }
-    return Refusal{ReasonCode::UnspecifiedError, result.message};
+    return Refusal{ReasonCode::UnspecifiedError, outcome.message};
 }
 
 } // namespace
 
 DeviceEndpoint::DeviceEndpoint(backend::EventLog *events, backend::CommandSource *commands,
                                RegistryGetter registry, const QByteArray &instance)
-    : m_events(events)
+    : m_publisher(events, instance)
     , m_commands(commands)
     , m_registry(std::move(registry))
-    , m_factory(instance)
 {}
 
 DeviceEndpoint::~DeviceEndpoint()
@@ -162,26 +162,12 @@ void DeviceEndpoint::publishEvent(const auth::Identity &identity, const Target &
     message.channel = target.channel.toUtf8();
     message.payload = payload;
     message.contentType = contentType;
-    QByteArray error;
-    const auto event = m_factory.create(message, type, &error);
-    if (!event) {
-        qCWarning(lcDevice).noquote()
-            << "device" << identity.user << "sent an event that was refused:" << QString::fromUtf8(error);
-        if (done)
-            done(Refusal{ReasonCode::PayloadFormatInvalid, QString::fromUtf8(error)});
-        return;
-    }
-    // Without a caller waiting (connection events, wills, QoS 0), the log keeps the outcome.
-    QObject *callbackContext = context ? context : m_events;
-    m_events->publish(*event, callbackContext,
-                      [done = std::move(done), user = identity.user](const backend::PublishResult &result) {
-                          const auto refusal = publishRefusal(result);
-                          if (refusal && !done)
-                              qCWarning(lcDevice).noquote()
-                                  << "event of device" << user << "refused:" << refusal->reason;
-                          if (done)
-                              done(refusal);
-                      });
+    if (!done)
+        return m_publisher.publish(message, type, nullptr, {}); // outcome only logged
+    m_publisher.publish(message, type, context,
+                        [done = std::move(done)](const backend::DeviceEventPublisher::Outcome &outcome) {
+                            done(publishRefusal(outcome));
+                        });
 }
 
 QList<ReasonCode> DeviceEndpoint::subscribe(const auth::Identity &identity, Session &session,
@@ -199,11 +185,14 @@ QList<ReasonCode> DeviceEndpoint::subscribe(const auth::Identity &identity, Sess
     QList<ReasonCode> codes;
     for (const SubscriptionRequest &request : packet.subscriptions) {
         const QByteArray &filter = request.filter;
+        // Drogue sends commands at QoS 0 only. Drover grants QoS 1 to devices that ask: each
+        // command then waits for the device's PUBACK, which answers the sender.
+        const QoS qos = std::min(request.maximumQoS, QoS::AtLeastOnce);
         if (filter == "command/inbox/#" || filter == "command/inbox/+/#") {
             const registry::Device *self = registry->lookup(identity.application, identity.device);
-            inbox->subscribeAll(self ? self->gatewayFor : QSet<QString>{});
+            inbox->subscribeAll(self ? self->gatewayFor : QSet<QString>{}, qos);
         } else if (filter == "command/inbox//#") {
-            inbox->subscribeOwn();
+            inbox->subscribeOwn(qos);
         } else if (filter.startsWith("command/inbox/") && filter.endsWith("/#") && filter.count('/') == 3 &&
                    !filter.contains('+')) {
             const QString device = QString::fromUtf8(filter.mid(14, filter.size() - 16));
@@ -214,7 +203,7 @@ QList<ReasonCode> DeviceEndpoint::subscribe(const auth::Identity &identity, Sess
                     QStringLiteral("device %1 is not a gateway for '%2'").arg(identity.device, device));
                 continue;
             }
-            inbox->subscribeDevice(device);
+            inbox->subscribeDevice(device, qos);
         } else {
             codes.append(ReasonCode::TopicFilterInvalid);
             reasons.append(QStringLiteral("devices subscribe to command/inbox/#, command/inbox//# or "
@@ -222,7 +211,7 @@ QList<ReasonCode> DeviceEndpoint::subscribe(const auth::Identity &identity, Sess
                                .arg(QString::fromUtf8(filter)));
             continue;
         }
-        codes.append(ReasonCode::Success); // commands go out at QoS 0, as Drogue sends them
+        codes.append(qos == QoS::AtLeastOnce ? ReasonCode::GrantedQoS1 : ReasonCode::Success);
     }
     return codes;
 }

@@ -6,7 +6,7 @@
 
 #include "endpoint.h"
 
-#include "cloudevents/deviceeventfactory.h"
+#include "backend/deviceeventpublisher.h"
 
 #include <QHash>
 #include <functional>
@@ -60,10 +60,9 @@ private:
                       const QByteArray &contentType, const QByteArray &type, QObject *context,
                       PublishDone done);
 
-    backend::EventLog *m_events;
+    backend::DeviceEventPublisher m_publisher;
     backend::CommandSource *m_commands;
     RegistryGetter m_registry;
-    cloudevents::DeviceEventFactory m_factory;
     QHash<Session *, DeviceInbox *> m_inboxes; // the command inbox of each connected device session
 };
 

@@ -38,7 +38,18 @@ std::optional<Refusal> commandRefusal(const backend::CommandResult &result)
     case S::QueueFull:
         return Refusal{ReasonCode::QuotaExceeded, result.message};
     case S::Rejected:
-        return Refusal{ReasonCode::PayloadFormatInvalid, result.message};
+        // The device's own PUBACK code where it gave one a PUBACK may carry, else 0x99.
+        switch (ReasonCode(result.deviceReasonCode)) {
+        case ReasonCode::UnspecifiedError:
+        case ReasonCode::ImplementationSpecificError:
+        case ReasonCode::NotAuthorized:
+        case ReasonCode::TopicNameInvalid:
+        case ReasonCode::QuotaExceeded:
+        case ReasonCode::PayloadFormatInvalid:
+            return Refusal{ReasonCode(result.deviceReasonCode), result.message};
+        default:
+            return Refusal{ReasonCode::PayloadFormatInvalid, result.message};
+        }
     case S::Unavailable:
         break;
     }

@@ -37,6 +37,7 @@ Session::~Session()
 {
     sendDelayedWill(); // a will is due at the latest when its session ends
     releaseInflight(nullptr);
+    failMessages();
 }
 
 void Session::attach(ClientConnection *connection)
@@ -52,6 +53,7 @@ void Session::attach(ClientConnection *connection)
 void Session::suspend()
 {
     m_connection = nullptr;
+    failMessages();
 }
 
 void Session::detach()
@@ -96,8 +98,17 @@ bool Session::unsubscribe(const QByteArray &filter)
     return false;
 }
 
-void Session::acknowledge(quint16 packetId)
+void Session::acknowledge(const mqtt::PubAckPacket &puback)
 {
+    const quint16 packetId = puback.packetId;
+    if (const auto message = m_messages.find(packetId); message != m_messages.end()) {
+        const MessageAcked acked = std::move(message->acked);
+        m_messages.erase(message);
+        schedulePump(); // the window has room again
+        if (acked)
+            acked(MessageAck{puback.reasonCode, QString::fromUtf8(puback.properties.reasonString())});
+        return;
+    }
     const auto it = m_inflight.find(packetId);
     if (it == m_inflight.end())
         return; // e.g. acknowledged after an unsubscribe released it; nothing to do
@@ -161,7 +172,7 @@ void Session::pump()
                 continue;
             int max = batch;
             if (stream.options().qos != QoS::AtMostOnce) {
-                max = std::min(max, window - int(m_inflight.size()));
+                max = std::min(max, window - int(m_inflight.size() + m_messages.size()));
                 if (max <= 0)
                     continue;
             }
@@ -247,9 +258,46 @@ void Session::resendInflight()
 quint16 Session::allocatePacketId()
 {
     // The send window is below 65535, so a free id is always found.
-    while (m_nextPacketId == 0 || m_inflight.contains(m_nextPacketId))
+    while (m_nextPacketId == 0 || m_inflight.contains(m_nextPacketId) || m_messages.contains(m_nextPacketId))
         ++m_nextPacketId;
     return m_nextPacketId++;
+}
+
+Session::SendResult Session::sendMessage(QByteArrayView topic, const QByteArray &payload, QoS qos,
+                                         MessageAcked acked)
+{
+    ClientConnection *connection = m_connection;
+    if (!connection || !connection->hasRoom())
+        return SendResult::NotConnected;
+    const bool atLeastOnce = qos != QoS::AtMostOnce;
+    if (atLeastOnce && int(m_inflight.size() + m_messages.size()) >= connection->sendWindow())
+        return SendResult::WindowFull; // MQTT-4.9.0-2: never more than the client's Receive Maximum
+    PacketEncoder::PublishHead head;
+    head.topic = topic;
+    head.qos = atLeastOnce ? QoS::AtLeastOnce : QoS::AtMostOnce;
+    if (PacketEncoder::publishSize(connection->version(), head, {}, payload) >
+        connection->peerMaximumPacketSize())
+        return SendResult::TooLarge; // MQTT-3.1.2-24
+    if (atLeastOnce) {
+        head.packetId = allocatePacketId();
+        m_messages.insert(head.packetId, PendingMessage{std::move(acked), m_inflightSequence++});
+    }
+    PacketEncoder::appendPublish(connection->outbox(), connection->version(), head, {}, payload);
+    connection->flush();
+    return SendResult::Sent;
+}
+
+void Session::failMessages()
+{
+    // Callbacks may send again (to another session): take them all out first.
+    const QHash<quint16, PendingMessage> pending = std::exchange(m_messages, {});
+    std::vector<PendingMessage> messages(pending.cbegin(), pending.cend());
+    std::sort(messages.begin(), messages.end(),
+              [](const PendingMessage &a, const PendingMessage &b) { return a.sequence > b.sequence; });
+    for (const PendingMessage &message : messages) {
+        if (message.acked)
+            message.acked(std::nullopt);
+    }
 }
 
 void Session::releaseInflight(EventStream *onlyStream)

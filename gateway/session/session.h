@@ -5,6 +5,8 @@
 #include "eventstream.h"
 #include "servercontext.h"
 
+#include "mqtt/packets.h"
+
 #include <functional>
 
 #include <QHash>
@@ -48,8 +50,29 @@ public:
     bool unsubscribe(const QByteArray &filter);
     int subscriptionCount() const { return int(m_streams.size()); }
 
-    // PUBACK from the client for a delivery.
-    void acknowledge(quint16 packetId);
+    // PUBACK from the client for a delivery or a message.
+    void acknowledge(const mqtt::PubAckPacket &puback);
+
+    // A message for the client beside the event streams (a command to a device). QoS 0 is
+    // written at once; QoS 1 shares the session's packet ids and the client's Receive
+    // Maximum with event deliveries and waits for the PUBACK: `acked` then runs once with
+    // the client's reason code and reason string, or with nullopt if the connection ends
+    // first (messages are not sent again: their sender decides what to do). Failed
+    // messages are reported newest first, so that a sender who puts each back at the front
+    // of a queue keeps their order.
+    struct MessageAck {
+        mqtt::ReasonCode reasonCode = mqtt::ReasonCode::Success;
+        QString reasonString;
+    };
+    using MessageAcked = std::function<void(const std::optional<MessageAck> &ack)>;
+    enum class SendResult {
+        Sent,
+        WindowFull,   // QoS 1 only: the client's Receive Maximum is used up; try after a PUBACK
+        TooLarge,     // over the client's Maximum Packet Size
+        NotConnected, // or no room in the socket buffer
+    };
+    SendResult sendMessage(QByteArrayView topic, const QByteArray &payload, mqtt::QoS qos,
+                           MessageAcked acked);
 
     // A will that must wait (v5 Will Delay Interval): `send` runs after `delaySeconds` unless
     // the session is resumed first, and at the latest when the session ends.
@@ -76,6 +99,7 @@ private:
     void resendInflight();
     void openConsumer(EventStream &stream);
     void releaseInflight(EventStream *onlyStream);
+    void failMessages();
     quint16 allocatePacketId();
     void sendDelayedWill();
 
@@ -86,6 +110,11 @@ private:
     std::vector<std::unique_ptr<EventStream>> m_streams;
     size_t m_nextStream = 0; // round-robin start, so no subscription starves the others
     QHash<quint16, InFlight> m_inflight;
+    struct PendingMessage {
+        MessageAcked acked;
+        quint64 sequence = 0; // order of sending
+    };
+    QHash<quint16, PendingMessage> m_messages; // QoS 1 messages awaiting PUBACK
     quint16 m_nextPacketId = 1;
     quint64 m_inflightSequence = 0;
     bool m_pumpScheduled = false;

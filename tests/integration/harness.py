@@ -413,7 +413,10 @@ class MqttClient:
                 self._leaving = True
                 self.c.graceful_close = True
                 self.c.disconnect()
-            rc = self.c.loop(timeout=0.02)
+            try:
+                rc = self.c.loop(timeout=0.02)
+            except OSError:  # the socket was closed under the loop (connection refused or lost)
+                rc = mqtt.MQTT_ERR_CONN_LOST
             if rc != mqtt.MQTT_ERR_SUCCESS:
                 self.closed.set()
                 break

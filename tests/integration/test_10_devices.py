@@ -12,7 +12,10 @@ import time
 import unittest
 import uuid
 
-from harness import DroverdTestCase, MqttClient, find_droverd, mosquitto, wait_for
+import struct
+
+from harness import (PT, DroverdTestCase, MqttClient, ack_packet, encode_properties, find_droverd, mosquitto, packet,
+                     wait_for)
 
 PASSWORD = "lab-password-%s" % uuid.uuid4().hex[:8]
 WRONG = "not-the-password"
@@ -219,6 +222,67 @@ class DeviceEndpointTest(DeviceTestBase):
         dev.subscribe("command/inbox//#", qos=0)
         m = dev.wait_message(lambda m: m.topic == "command/inbox//later")
         self.assertEqual(m.payload, b"queued-payload")
+
+    def raw_device(self, name, version=5):
+        r = self.raw(version=version, port=self.d.device_port)
+        _, code, _ = r.connect("raw-%s" % uuid.uuid4().hex[:8], username=name, password=PASSWORD)
+        self.assertEqual(code, 0)
+        return r
+
+    def test_qos1_device_acknowledgement_answers_the_sender(self):
+        dev = self.raw_device("sensor-1@lab")
+        _, codes, _ = dev.subscribe([("command/inbox//#", 1)])
+        self.assertEqual(codes, [1])  # QoS 1 granted: commands wait for the device's PUBACK
+        app = self.client()
+        time.sleep(0.2)  # the inbox attaches right after the SUBACK
+
+        # accepted: the application's PUBACK comes only after the device's
+        info = app.publish("command/lab/sensor-1/setLevel", b'{"level": 3}', qos=1, wait=False)
+        p = dev.expect(PT.PUBLISH).publish()
+        self.assertEqual((p["topic"], p["qos"], p["payload"]), ("command/inbox//setLevel", 1, b'{"level": 3}'))
+        time.sleep(0.3)
+        self.assertIsNone(app.c.acks.get(info.mid), "PUBACK before the device acknowledged")
+        dev.send(ack_packet(PT.PUBACK, p["packet_id"], 0))
+        acks = wait_for(lambda: app.c.acks.get(info.mid), 5, "PUBACK")
+        self.assertEqual(acks[0][1], 0)
+
+        # refused by the device: its reason code and reason string reach the sender
+        info = app.publish("command/lab/sensor-1/selfDestruct", b"{}", qos=1, wait=False)
+        p = dev.expect(PT.PUBLISH).publish()
+        dev.send(packet(PT.PUBACK, 0, struct.pack("!HB", p["packet_id"], 0x83)
+                        + encode_properties([(31, "no such setting")])))
+        acks = wait_for(lambda: app.c.acks.get(info.mid), 5, "PUBACK")
+        self.assertEqual(acks[0][1], 0x83)
+        self.assertIn("no such setting", acks[0][2])
+        self.assertIn("device sensor-1@lab refused command 'selfDestruct'", self.d.log())
+
+    def test_command_not_acknowledged_before_disconnect_is_queued_again(self):
+        dev = self.raw_device("sensor-1@lab")
+        dev.subscribe([("command/inbox//#", 1)])
+        app = self.client()
+        time.sleep(0.2)
+        info = app.publish("command/lab/sensor-1/reboot", b"now", qos=1, wait=False)
+        p = dev.expect(PT.PUBLISH).publish()
+        self.assertEqual(p["topic"], "command/inbox//reboot")
+        dev.close()  # gone without a PUBACK
+        acks = wait_for(lambda: app.c.acks.get(info.mid), 5, "PUBACK")
+        self.assertEqual(acks[0][1], 0)  # accepted: it waits for the device again
+        again = self.device("sensor-1@lab")
+        again.subscribe("command/inbox//#", qos=1)
+        m = again.wait_message(lambda m: m.topic == "command/inbox//reboot")
+        self.assertEqual(m.payload, b"now")
+
+    def test_v311_device_at_qos1(self):
+        dev = self.raw_device("sensor-2@lab", version=4)
+        _, codes, _ = dev.subscribe([("command/inbox/#", 1)])
+        self.assertEqual(codes, [1])
+        app = self.client()
+        time.sleep(0.2)
+        info = app.publish("command/lab/sensor-2/blink", b"2", qos=1, wait=False)
+        p = dev.expect(PT.PUBLISH).publish()
+        self.assertEqual((p["topic"], p["qos"]), ("command/inbox//blink", 1))
+        dev.send(ack_packet(PT.PUBACK, p["packet_id"], version=4))
+        self.assertEqual(wait_for(lambda: app.c.acks.get(info.mid), 5, "PUBACK")[0][1], 0)
 
     def test_commands_for_unknown_or_disabled_devices_refused(self):
         app = self.client()

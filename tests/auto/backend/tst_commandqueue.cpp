@@ -21,12 +21,15 @@ const QString Dev = QStringLiteral("dev");
 class RecordingReceiver : public CommandReceiver
 {
 public:
-    CommandResult receiveCommand(const Command &command) override
+    void receiveCommand(const Command &command, Done done) override
     {
         received.append(command);
         if (onReceive)
             onReceive(command);
-        return result;
+        if (deferAnswers)
+            pending.append(std::move(done));
+        else
+            done(result);
     }
     QStringList names() const
     {
@@ -38,6 +41,8 @@ public:
     QList<Command> received;
     CommandResult result;
     std::function<void(const Command &)> onReceive;
+    bool deferAnswers = false; // keep `done` in `pending`, as a device that acknowledges later
+    QList<Done> pending;
 };
 
 Command command(const QString &name, const QByteArray &payload = {}, const QString &device = Dev)
@@ -121,6 +126,11 @@ private Q_SLOTS:
     void queuedDeliveryResultIsOnlyLogged();
     void queueingOff();
     void withoutContextStillQueued();
+    // Receivers that answer later (devices that acknowledge) or can't take a command now.
+    void deferredAnswerReachesTheSender();
+    void notDeliveredAfterAllIsQueuedAgainInOrder();
+    void busyReceiverGetsTheRestWhenItAttachesAgain();
+    void putBackKeepsTheDeadline();
 };
 
 void TestCommandQueue::initTestCase()
@@ -645,4 +655,133 @@ void TestCommandQueue::withoutContextStillQueued()
 }
 
 QTEST_GUILESS_MAIN(TestCommandQueue)
+
+void TestCommandQueue::deferredAnswerReachesTheSender()
+{
+    StaticDeviceDirectory directory;
+    directory.add(App, Dev);
+    EmbeddedCommandBus bus;
+    bus.setDirectory(&directory);
+    RecordingReceiver receiver;
+    receiver.deferAnswers = true;
+    bus.attach(App, Dev, &receiver);
+
+    QObject context;
+    Answer answer;
+    bus.send(command(QStringLiteral("a")), &context, [&](const CommandResult &r) {
+        ++answer.calls;
+        answer.result = r;
+    });
+    QCOMPARE(receiver.names(), QStringList{QStringLiteral("a")});
+    QCOMPARE(answer.calls, 0); // not before the device acknowledged
+    CommandResult refusal{CommandResult::Status::Rejected, QStringLiteral("no such setting"), 0x83};
+    receiver.pending.takeFirst()(refusal);
+    QCOMPARE(answer.calls, 1);
+    QCOMPARE(answer.result.status, CommandResult::Status::Rejected);
+    QCOMPARE(answer.result.deviceReasonCode, quint8(0x83));
+    QCOMPARE(answer.result.message, QStringLiteral("no such setting"));
+
+    // A sender that went away in the meantime hears nothing, and nothing breaks.
+    auto gone = std::make_unique<QObject>();
+    int goneCalls = 0;
+    bus.send(command(QStringLiteral("b")), gone.get(), [&](const CommandResult &) { ++goneCalls; });
+    gone.reset();
+    receiver.pending.takeFirst()(CommandResult{});
+    QCOMPARE(goneCalls, 0);
+}
+
+void TestCommandQueue::notDeliveredAfterAllIsQueuedAgainInOrder()
+{
+    StaticDeviceDirectory directory;
+    directory.add(App, Dev);
+    EmbeddedCommandBus bus;
+    bus.setDirectory(&directory);
+    RecordingReceiver receiver;
+    receiver.deferAnswers = true;
+    bus.attach(App, Dev, &receiver);
+
+    QObject context;
+    QList<CommandResult> answers;
+    for (const QString &name : {QStringLiteral("a"), QStringLiteral("b")})
+        bus.send(command(name), &context, [&](const CommandResult &r) { answers.append(r); });
+    QCOMPARE(receiver.names(), (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
+    // The device leaves before acknowledging either: a session fails its messages newest
+    // first, so putting each back at the front of the queue keeps their order.
+    bus.detach(App, Dev, &receiver);
+    const CommandResult left{CommandResult::Status::Unavailable, QStringLiteral("the device disconnected")};
+    receiver.pending.takeLast()(left);
+    receiver.pending.takeLast()(left);
+    QCOMPARE(answers.size(), 2);
+    for (const CommandResult &r : answers) {
+        QCOMPARE(r.status, CommandResult::Status::Accepted);
+        QCOMPARE(r.message, QStringLiteral("queued for 60 s: the device disconnected"));
+    }
+    QCOMPARE(bus.queuedCount(App, Dev), 2);
+    // A command sent meanwhile waits behind them.
+    QCOMPARE(send(bus, command(QStringLiteral("c"))).result.status, CommandResult::Status::Accepted);
+
+    RecordingReceiver back;
+    bus.attach(App, Dev, &back);
+    QCOMPARE(back.names(), (QStringList{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}));
+    QCOMPARE(bus.queuedCount(App, Dev), 0);
+}
+
+void TestCommandQueue::busyReceiverGetsTheRestWhenItAttachesAgain()
+{
+    StaticDeviceDirectory directory;
+    directory.add(App, Dev);
+    EmbeddedCommandBus bus;
+    bus.setDirectory(&directory);
+    for (const QString &name : {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")})
+        send(bus, command(name));
+
+    // Room for one command only: the rest go back to the queue, in order.
+    RecordingReceiver receiver;
+    int room = 1;
+    receiver.onReceive = [&](const Command &) {
+        receiver.result = room-- > 0
+                              ? CommandResult{}
+                              : CommandResult{CommandResult::Status::Unavailable, QStringLiteral("busy")};
+    };
+    bus.attach(App, Dev, &receiver);
+    QCOMPARE(receiver.names(), (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
+    QCOMPARE(bus.queuedCount(App, Dev), 2);
+
+    // While busy, a new command waits behind them (one try, no spinning on the busy device).
+    QCOMPARE(send(bus, command(QStringLiteral("d"))).result.message,
+             QStringLiteral("queued for 60 s behind earlier commands for the device"));
+    QCoreApplication::processEvents();
+    QCOMPARE(receiver.names(), (QStringList{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("b")}));
+    QCOMPARE(bus.queuedCount(App, Dev), 3);
+
+    room = 10;
+    receiver.received.clear();
+    bus.attach(App, Dev, &receiver); // what a receiver does when it has room again
+    QCOMPARE(receiver.names(), (QStringList{QStringLiteral("b"), QStringLiteral("c"), QStringLiteral("d")}));
+    QCOMPARE(bus.queuedCount(App, Dev), 0);
+}
+
+void TestCommandQueue::putBackKeepsTheDeadline()
+{
+    StaticDeviceDirectory directory;
+    directory.add(App, Dev);
+    EmbeddedCommandBus bus;
+    bus.setDirectory(&directory);
+    bus.setLimits({300, 100, 1024 * 1024});
+    send(bus, command(QStringLiteral("short-lived")));
+
+    RecordingReceiver receiver;
+    receiver.deferAnswers = true;
+    bus.attach(App, Dev, &receiver);
+    QCOMPARE(receiver.received.size(), 1);
+    QTest::qWait(400); // past the TTL it got when it was first queued
+    MessageCollector log;
+    bus.detach(App, Dev, &receiver);
+    receiver.pending.takeFirst()(CommandResult{CommandResult::Status::Unavailable, QStringLiteral("left")});
+    QCOMPARE(bus.queuedCount(App, Dev), 0);
+    QVERIFY2(log.messages.join(QLatin1Char('\n'))
+                 .contains(QStringLiteral("not delivered within its time to live")),
+             qPrintable(log.messages.join(QLatin1Char('\n'))));
+}
+
 #include "tst_commandqueue.moc"

@@ -124,10 +124,10 @@ StartPosition at(const QDateTime &time)
 class RecordingReceiver : public CommandReceiver
 {
 public:
-    CommandResult receiveCommand(const Command &command) override
+    void receiveCommand(const Command &command, Done done) override
     {
         received.append(command);
-        return result;
+        done(result);
     }
     QList<Command> received;
     CommandResult result;
