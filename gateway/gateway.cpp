@@ -8,12 +8,15 @@
 #include "demo/demoapplication.h"
 #include "http/devicehttpendpoint.h"
 #include "registry/deviceregistry.h"
+#include "registry/passwordhasher.h"
 #include "registrydirectory.h"
 #include "session/deviceendpoint.h"
 #include "session/mqttserver.h"
+#include "transport/inprocesslink.h"
 #include "transport/tcplistener.h"
 
 #include <QLoggingCategory>
+#include <QRandomGenerator>
 #include <QTimer>
 
 Q_LOGGING_CATEGORY(lcGateway, "drover.gateway")
@@ -40,6 +43,8 @@ Gateway::Gateway(config::Config config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
 {
+    if (m_config.demo.enabled)
+        prepareDemoDevices();
     m_events = std::make_unique<backend::EmbeddedEventLog>(
         backend::RetentionLimits{m_config.retention.maxEvents, m_config.retention.maxBytes},
         m_config.retention.groupIdleSeconds * 1000);
@@ -85,17 +90,54 @@ Gateway::Gateway(config::Config config, QObject *parent)
         });
 }
 
+void Gateway::prepareDemoDevices()
+{
+    // The demo's thermostats are devices of the demo application like any other, with a
+    // password nobody else knows: 32 random bytes for this process, so a cheap hash will do.
+    QByteArray secret(32, Qt::Uninitialized);
+    QRandomGenerator::system()->generate(secret.begin(), secret.end());
+    m_demoPassword = secret.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    m_demoPasswordHash = registry::PasswordHasher::hashSecret(m_demoPassword);
+    const config::ApplicationConfig *configured = m_config.application(m_config.demo.application);
+    for (int i = 1; i <= m_config.demo.devices; ++i) {
+        const QString name = QStringLiteral("device-%1").arg(i);
+        if (configured && configured->device(name)) {
+            qCWarning(lcGateway).noquote() << "demo device" << name << "is not simulated: application"
+                                           << m_config.demo.application << "configures a device of that name";
+            continue;
+        }
+        m_demoDevices.append(name);
+    }
+}
+
 void Gateway::applyApplications()
 {
     // Assigned in place: the session layer holds a pointer to this policy.
     *m_policy = auth::AccessPolicy();
     for (const config::ApplicationConfig &app : std::as_const(m_config.applications))
         m_policy->setApplication(app.name, {app.anonymousRead, app.anonymousCommand});
-    if (m_config.demo.enabled && !m_config.application(m_config.demo.application)) {
-        // The demo is for trying Drover out: anonymous clients may read and command it.
-        m_policy->setApplication(m_config.demo.application, {true, true});
+    if (!m_config.demo.enabled) {
+        m_registry = registry::DeviceRegistry::create(m_config);
+        return;
     }
-    m_registry = registry::DeviceRegistry::create(m_config);
+    // The demo is for trying Drover out: anonymous clients may read and command it, unless
+    // the configuration says otherwise for an application of that name.
+    config::Config withDemo = m_config;
+    auto app =
+        std::find_if(withDemo.applications.begin(), withDemo.applications.end(),
+                     [&](const config::ApplicationConfig &a) { return a.name == m_config.demo.application; });
+    if (app == withDemo.applications.end()) {
+        m_policy->setApplication(m_config.demo.application, {true, true});
+        app = withDemo.applications.insert(withDemo.applications.end(), config::ApplicationConfig{});
+        app->name = m_config.demo.application;
+    }
+    for (const QString &name : std::as_const(m_demoDevices)) {
+        config::DeviceConfig device;
+        device.name = name;
+        device.passwordHash = m_demoPasswordHash;
+        app->devices.append(device);
+    }
+    m_registry = registry::DeviceRegistry::create(withDemo);
 }
 
 void Gateway::reload(const config::Config &config)
@@ -151,15 +193,30 @@ bool Gateway::start(QString *error)
     qCInfo(lcGateway).noquote() << "device registry:" << m_registry->applicationCount() << "applications,"
                                 << m_registry->deviceCount() << "devices";
     if (m_config.demo.enabled) {
-        m_demo =
-            new demo::DemoApplication(m_config.demo.application, m_config.demo.devices, m_config.demo.rate,
-                                      m_events.get(), m_commands.get(), m_config.instance.toUtf8());
-        for (const demo::DemoDevice *device : m_demo->devices())
-            m_directory->addSimulated(m_config.demo.application, device->name());
+        // Ordinary devices of the device endpoint, connected in-process: the demo takes
+        // the path a real device takes, whatever listeners are configured.
+        const QString application = m_config.demo.application;
+        session::MqttServer *deviceServer = m_deviceServer.get();
+        m_demo = new demo::DemoApplication(
+            application, m_demoDevices, m_demoPassword, demo::DemoDevice::Settings{m_config.demo.rate},
+            [deviceServer, application](const QString &device) {
+                return transport::InProcessLink::connector(
+                    deviceServer, QStringLiteral("demo %1@%2").arg(device, application));
+            });
+        connect(m_demo, &demo::DemoApplication::ready, this, [this, application] {
+            qCInfo(lcGateway).noquote()
+                << "demo application" << application << "ready:" << m_demoDevices.size()
+                << "devices connected and listening for commands";
+        });
         m_demo->start();
-        qCInfo(lcGateway).noquote() << "demo application" << m_config.demo.application << "with"
-                                    << m_config.demo.devices << "devices at" << m_config.demo.rate
-                                    << "events/s each; anonymous clients may read and command it";
+        const bool open = m_policy->check(auth::Identity::anonymousUser(), application,
+                                          auth::Permission::Command) == auth::AccessPolicy::Decision::Allowed;
+        qCInfo(lcGateway).noquote()
+            << QStringLiteral("demo application %1 with %2 devices at %3 events/s each%4")
+                   .arg(application)
+                   .arg(m_demoDevices.size())
+                   .arg(m_config.demo.rate)
+                   .arg(open ? QStringLiteral("; anonymous clients may read and command it") : QString());
     }
     return true;
 }

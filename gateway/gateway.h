@@ -73,6 +73,7 @@ Q_SIGNALS:
 
 private:
     void finishStop();
+    void prepareDemoDevices();
     void applyApplications();
 
     config::Config m_config;
@@ -90,6 +91,9 @@ private:
     QList<transport::TcpListener *> m_listeners;       // all of them
     QList<transport::TcpListener *> m_deviceListeners; // those of the device endpoint
     demo::DemoApplication *m_demo = nullptr;
+    QStringList m_demoDevices;     // the simulated ones (names the configuration doesn't take)
+    QByteArray m_demoPassword;     // theirs, random per process; never logged
+    QByteArray m_demoPasswordHash; // in the registry, beside the configured devices
     bool m_stopping = false;
     bool m_stopped = false;
 };

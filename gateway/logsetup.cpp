@@ -8,7 +8,8 @@ bool applyLogLevel(const QString &level)
 {
     QString rules;
     if (level == QLatin1String("debug"))
-        rules = QStringLiteral("*.debug=false\ndrover.*.debug=true\ndrover.mqtt.verbose.debug=false");
+        // Per-packet traces (*.verbose) stay off unless asked for by QT_LOGGING_RULES.
+        rules = QStringLiteral("*.debug=false\ndrover.*.debug=true\n*.verbose.debug=false");
     else if (level == QLatin1String("info"))
         rules = QStringLiteral("*.debug=false");
     else if (level == QLatin1String("warning"))

@@ -1,10 +1,9 @@
-// The command bus's view of which devices exist: the device registry of the configuration,
-// plus the demo's simulated devices (which are not in the registry).
+// The command bus's view of which devices exist: the current device registry (the demo's
+// simulated devices are in it too).
 #pragma once
 
 #include "backend/devicedirectory.h"
 
-#include <QSet>
 #include <functional>
 #include <memory>
 
@@ -22,14 +21,10 @@ public:
         : m_registry(std::move(registry))
     {}
 
-    void addSimulated(const QString &application, const QString &device);
-    void clearSimulated() { m_simulated.clear(); }
-
     backend::DeviceState lookup(const QString &application, const QString &device) const override;
 
 private:
     RegistryGetter m_registry;
-    QSet<QString> m_simulated; // <device>@<application>
 };
 
 } // namespace drover

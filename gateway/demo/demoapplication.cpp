@@ -1,33 +1,37 @@
 #include "demoapplication.h"
 
-#include "backend/embeddedcommandbus.h"
-
 namespace drover::demo {
 
-DemoApplication::DemoApplication(const QString &application, int devices, double eventsPerSecond,
-                                 backend::EventLog *events, backend::EmbeddedCommandBus *commands,
-                                 const QByteArray &instance, QObject *parent)
+DemoApplication::DemoApplication(const QString &application, const QStringList &devices,
+                                 const QByteArray &password, DemoDevice::Settings settings,
+                                 Connector connector, QObject *parent)
     : QObject(parent)
     , m_application(application)
-    , m_commands(commands)
-    , m_factory(instance)
 {
-    for (int i = 1; i <= devices; ++i) {
-        auto *device = new DemoDevice(application, QStringLiteral("device-%1").arg(i), eventsPerSecond,
-                                      events, &m_factory, this);
-        m_commands->attach(application, device->name(), device);
+    for (const QString &name : devices) {
+        client::ClientOptions options;
+        options.version = mqtt::ProtocolVersion::V5;
+        options.clientId = (name + QLatin1Char('@') + application).toUtf8();
+        options.username = options.clientId;
+        options.password = password;
+        options.keepAliveSeconds = 60;
+        options.autoReconnect = true;
+        options.reconnectMinMs = 200;
+        options.reconnectMaxMs = 5000;
+        auto *device = new DemoDevice(name, options, connector(name), settings, this);
+        connect(device, &DemoDevice::ready, this, [this] {
+            if (m_waiting > 0 && --m_waiting == 0)
+                Q_EMIT ready();
+        });
         m_devices.append(device);
     }
-}
-
-DemoApplication::~DemoApplication()
-{
-    for (DemoDevice *device : std::as_const(m_devices))
-        m_commands->detach(m_application, device->name(), device);
+    m_waiting = int(m_devices.size());
 }
 
 void DemoApplication::start()
 {
+    if (m_devices.isEmpty()) // nothing to wait for
+        QMetaObject::invokeMethod(this, &DemoApplication::ready, Qt::QueuedConnection);
     for (DemoDevice *device : std::as_const(m_devices))
         device->start();
 }

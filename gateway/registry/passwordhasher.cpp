@@ -24,6 +24,20 @@ QByteArray PasswordHasher::hash(const QByteArray &password)
     return QByteArray(out);
 }
 
+QByteArray PasswordHasher::hashSecret(const QByteArray &secret)
+{
+    if (!initialize()) {
+        return QByteArray();
+    }
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str_alg(out, secret.constData(), static_cast<unsigned long long>(secret.size()),
+                              crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0) {
+        return QByteArray();
+    }
+    return QByteArray(out);
+}
+
 bool PasswordHasher::verify(const QByteArray &hash, const QByteArray &password)
 {
     // crypto_pwhash_str_verify reads a NUL-terminated string of at most STRBYTES - 1

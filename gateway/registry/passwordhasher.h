@@ -20,6 +20,12 @@ public:
     // failure (out of memory, or initialize() failed).
     static QByteArray hash(const QByteArray &password);
 
+    // The crypto_pwhash_str string for a machine-made secret of full entropy (the demo's
+    // simulated devices get 32 random bytes), at Argon2id's minimum cost: guessing such a
+    // secret is hopeless whatever the hash costs, so checking it need not take 64 MiB and a
+    // tenth of a second. Never for a password a person chose. Empty on failure.
+    static QByteArray hashSecret(const QByteArray &secret);
+
     // Whether password matches hash, an "$argon2id$" or "$argon2i$" string. False for a
     // malformed hash. Constant time in the password's content.
     static bool verify(const QByteArray &hash, const QByteArray &password);

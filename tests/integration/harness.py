@@ -41,6 +41,7 @@ STOP_TIMEOUT = 10.0
 LISTENING_RE = re.compile(rb"listening for MQTT on mqtt://127\.0\.0\.1:(\d+)")
 DEVICE_LISTENING_RE = re.compile(rb"listening for devices on mqtt://127\.0\.0\.1:(\d+)")
 HTTP_LISTENING_RE = re.compile(rb"listening for device HTTP on http://127\.0\.0\.1:(\d+)")
+DEMO_READY_RE = re.compile(rb"demo application \S+ ready: \d+ devices connected and listening for commands")
 
 
 def _die_with_parent():
@@ -62,6 +63,19 @@ def find_droverd():
     candidates = [c for c in candidates if os.access(c, os.X_OK)]
     if not candidates:
         raise RuntimeError("droverd not found: set DROVERD or build the droverd target under build/")
+    return max(candidates, key=os.path.getmtime)
+
+
+def find_tool(name):
+    """Another executable of the build (drover-sim): $<NAME in upper case, - as _>, else the
+    newest build/*/app/<name>/<name> of this source tree."""
+    path = os.environ.get(name.upper().replace("-", "_"))
+    if path:
+        return path
+    candidates = glob.glob(os.path.join(SOURCE_ROOT, "build", "*", "app", name, name))
+    candidates = [c for c in candidates if os.access(c, os.X_OK)]
+    if not candidates:
+        raise RuntimeError("%s not found: set %s or build it under build/" % (name, name.upper().replace("-", "_")))
     return max(candidates, key=os.path.getmtime)
 
 
@@ -129,7 +143,8 @@ class Droverd:
             m = LISTENING_RE.search(log)
             d = DEVICE_LISTENING_RE.search(log)
             h = HTTP_LISTENING_RE.search(log)
-            if m and d and h:
+            if m and d and h and ("--demo" not in self.command() or DEMO_READY_RE.search(log)):
+                # (with --demo: once its devices listen for commands, so tests can command them)
                 self.port = int(m.group(1))
                 self.device_port = int(d.group(1))
                 self.http_port = int(h.group(1))

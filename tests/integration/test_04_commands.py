@@ -128,7 +128,8 @@ class CommandsTest(DroverdTestCase):
             ("command/demo/device-1/setTemperature", '{"value": 1000}', 0x99, "between -50 and 100"),
             ("command/demo/device-1/setTemperature", "not json", 0x99, "value"),
             ("command/demo/device-1/setTemperature", '{"value": "hot"}', 0x99, "value"),
-            ("command/demo/device-1/explode", '{}', 0x99, "unknown command"),
+            # the device's own code: it has no such command (0x83), not a bad payload
+            ("command/demo/device-1/explode", '{}', 0x83, "unknown command"),
             ("command/demo/device-1/set-interval", '{"value": 0}', 0x99, "interval"),
         ]
         for topic, payload, code, reason in cases:
@@ -149,8 +150,11 @@ class CommandsTest(DroverdTestCase):
     def test_refusal_mosquitto_pub_v5(self):
         res = self.mosquitto("mosquitto_pub", ["-V", "5", "-q", "1", "-d", "-t",
                                                "command/demo/device-1/bogus", "-m", "{}"])
-        self.assertIn("received PUBACK (Mid: 1, RC:153)", res.stdout)
+        self.assertIn("received PUBACK (Mid: 1, RC:131)", res.stdout)
         self.assertIn("unknown command 'bogus'", res.stdout + res.stderr)
+        res = self.mosquitto("mosquitto_pub", ["-V", "5", "-q", "1", "-d", "-t",
+                                               "command/demo/device-1/setTemperature", "-m", '{"value": 1000}'])
+        self.assertIn("received PUBACK (Mid: 1, RC:153)", res.stdout)
 
     def test_qos0_refusal_disconnects_v5(self):
         for topic, code in (("foo/bar", 0x90), ("command/other/device-1/setTemperature", 0x87)):
@@ -235,7 +239,7 @@ class CommandsTest(DroverdTestCase):
         for i in range(1, 21):
             if i % 3 == 0:
                 data += publish_packet("command/demo/device-1/bogus", "{}", qos=1, packet_id=i)
-                expected.append((i, 0x99))
+                expected.append((i, 0x83))
             else:
                 data += publish_packet("command/demo/device-2/setTemperature", '{"value": %d}' % i, qos=1,
                                        packet_id=i)

@@ -195,7 +195,8 @@ class ReloadTest(DroverdTestCase):
     def test_sighup_reloads_devices_and_applications(self):
         sensor, gateway = make_hash(self, PASSWORD), make_hash(self, GATEWAY_PASSWORD)
         self.d = self.start_droverd(("--demo", "--demo-rate", "20"), config=lab_config(sensor, gateway))
-        self.d.wait_log(r"device registry: 1 applications, 2 devices")
+        # lab's two devices and the demo's three simulated ones, which log in like any other
+        self.d.wait_log(r"device registry: 2 applications, 5 devices")
         c = self.client(version=5)
         self.assertEqual(c.subscribe([("app/lab", 0), ("app/plant", 0), ("app/demo", 0)])[0], [0, 0x87, 0])
 
@@ -222,7 +223,7 @@ class ReloadTest(DroverdTestCase):
         self.write_config(self.d, lab_config(sensor, gateway, plant))
         self.assertRegex(self.sighup(), r"SIGHUP: reloading \S*drover\.toml - only the device registry and the "
                                         r"application list are reloaded")
-        self.d.wait_log(r"configuration reloaded: 2 applications, 3 devices")
+        self.d.wait_log(r"configuration reloaded: 3 applications, 6 devices")
         self.assertFalse(c.closed.is_set(), "the reload dropped a connection")
         self.assertEqual(c.subscribe([("app/plant", 0), ("app/lab", 0), ("app/demo", 0)])[0], [0, 0, 0])
 
@@ -230,9 +231,14 @@ class ReloadTest(DroverdTestCase):
         # application (from --demo, not the file) stays.
         self.write_config(self.d, lab_config(sensor, gateway).replace('anonymous = ["read"]', "anonymous = []"))
         self.assertRegex(self.sighup(), r"SIGHUP: reloading")
-        self.d.wait_log(r"configuration reloaded: 1 applications, 2 devices")
+        self.d.wait_log(r"configuration reloaded: 2 applications, 5 devices")
         self.assertEqual(c.subscribe([("app/plant", 0), ("app/lab", 0), ("app/demo", 0)])[0], [0x87, 0x87, 0])
         self.assertServing()
+        # The demo devices kept their connections and their credentials through every reload.
+        n = c.count()
+        c.wait_message(lambda m: m.json()["subject"] == "state", start=n, what="demo events after the reloads")
+        self.assertFalse([m for m in c.messages() if m.json()["type"] == "io.drogue.connection.v1"
+                          and m.json()["data"] == {"connected": False}], "a demo device lost its connection")
 
         log = self.d.log()
         for secret in (PASSWORD, GATEWAY_PASSWORD, sensor, gateway):

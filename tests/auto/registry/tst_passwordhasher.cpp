@@ -25,6 +25,7 @@ private Q_SLOTS:
     void binaryPassword();
     void dummyHashMatchesHashParameters();
     void wipe();
+    void machineSecretsAreCheapToCheck();
 
 private:
     QByteArray m_secretHash; // of "secret", made once: each hash costs ~0.1-0.2 s
@@ -159,4 +160,15 @@ void TestPasswordHasher::wipe()
 }
 
 QTEST_APPLESS_MAIN(TestPasswordHasher)
+void TestPasswordHasher::machineSecretsAreCheapToCheck()
+{
+    // Argon2id at its minimum cost: 8 KiB, one pass. The same verify() checks it.
+    const QByteArray secret = QByteArray(32, '\x5a');
+    const QByteArray hash = PasswordHasher::hashSecret(secret);
+    QVERIFY(hash.startsWith("$argon2id$v=19$m=8,t=1,p=1$"));
+    QVERIFY(PasswordHasher::verify(hash, secret));
+    QVERIFY(!PasswordHasher::verify(hash, QByteArray(32, '\x5b')));
+    QVERIFY(PasswordHasher::hashSecret(secret) != hash); // salted
+}
+
 #include "tst_passwordhasher.moc"

@@ -199,6 +199,21 @@ void TestMqttServer::init()
     QCOMPARE(url.host(), QStringLiteral("127.0.0.1"));
     QVERIFY(url.port() > 0);
     m_port = quint16(url.port());
+
+    // The demo devices are MQTT clients of the device endpoint: wait until each has logged
+    // in and publishes, so commands reach them instead of waiting in their queues. (Each
+    // subscribed to its inbox before its first PUBLISH, on the same connection.)
+    TestClient watcher;
+    QVERIFY(watcher.openAndConnect(m_port, QByteArrayLiteral("demo-watcher")));
+    QVERIFY(watcher.subscribe(QByteArrayLiteral("app/demo/+/state")));
+    QSet<QByteArray> seen;
+    QVERIFY(watcher.waitForPublish(
+        [&](const PublishPacket &publish) {
+            seen.insert(publish.topic);
+            return seen.size() == DemoDevices;
+        },
+        10000));
+    watcher.close();
 }
 
 void TestMqttServer::cleanup()
@@ -767,8 +782,9 @@ void TestMqttServer::commandRefusals_data()
                                     << QByteArray("{\"value\": 20}") << ReasonCode::NotAuthorized;
     QTest::newRow("unknown application") << QByteArray("command/nope/device-1/setTemperature")
                                          << QByteArray("{\"value\": 20}") << ReasonCode::NotAuthorized;
+    // The device refuses with its own code: it has no such command.
     QTest::newRow("unknown command") << QByteArray("command/demo/device-1/explode") << QByteArray("{}")
-                                     << ReasonCode::PayloadFormatInvalid;
+                                     << ReasonCode::ImplementationSpecificError;
     QTest::newRow("out of range") << QByteArray("command/demo/device-1/setTemperature")
                                   << QByteArray("{\"value\": 1000}") << ReasonCode::PayloadFormatInvalid;
     QTest::newRow("not a command topic")
