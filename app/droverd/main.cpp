@@ -1,5 +1,5 @@
 // droverd: the headless Drover gateway (a service under systemd, or a lab on a laptop).
-#include "config/configloader.h"
+#include "config/commandlineoptions.h"
 #include "gateway.h"
 #include "logsetup.h"
 #include "registry/passwordhasher.h"
@@ -225,43 +225,8 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QString::fromUtf8(Description));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption configOption(
-        QStringLiteral("config"),
-        QStringLiteral("Read the TOML configuration <file> (see resources/examples/drover.toml)."),
-        QStringLiteral("file"));
-    const QCommandLineOption mqttOption(
-        QStringLiteral("mqtt"),
-        QStringLiteral(
-            "Listen for MQTT on <host:port> (default 127.0.0.1:1883; port 0 picks a free port and the "
-            "log says which). Repeatable; replaces the configured MQTT listeners."),
-        QStringLiteral("host:port"));
-    const QCommandLineOption deviceMqttOption(
-        QStringLiteral("device-mqtt"),
-        QStringLiteral(
-            "Listen for devices (MQTT device endpoint) on <host:port> (default 127.0.0.1:1884; port 0 "
-            "picks a free port). Repeatable; replaces the configured device listeners."),
-        QStringLiteral("host:port"));
-    const QCommandLineOption deviceHttpOption(
-        QStringLiteral("device-http"),
-        QStringLiteral("Listen for devices over HTTP (POST /v1/<channel>) on <host:port> (default "
-                       "127.0.0.1:8088; port 0 picks a free port). Repeatable."),
-        QStringLiteral("host:port"));
-    const QCommandLineOption demoOption(
-        QStringLiteral("demo"),
-        QStringLiteral(
-            "Run the demo application 'demo' with simulated devices; anonymous clients may read and "
-            "command it."));
-    const QCommandLineOption demoRateOption(
-        QStringLiteral("demo-rate"), QStringLiteral("Events per second of each demo device (default 1)."),
-        QStringLiteral("n"));
-    const QCommandLineOption demoDevicesOption(QStringLiteral("demo-devices"),
-                                               QStringLiteral("Number of demo devices (default 3)."),
-                                               QStringLiteral("n"));
-    const QCommandLineOption logLevelOption(QStringLiteral("log-level"),
-                                            QStringLiteral("debug, info (default), warning or error."),
-                                            QStringLiteral("level"));
-    parser.addOptions({configOption, mqttOption, deviceMqttOption, deviceHttpOption, demoOption,
-                       demoRateOption, demoDevicesOption, logLevelOption});
+    const drover::config::CommandLineOptions gatewayOptions;
+    gatewayOptions.addTo(parser);
     if (!parser.parse(QCoreApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"), 2);
     if (parser.isSet(QStringLiteral("help")))
@@ -278,62 +243,7 @@ int main(int argc, char *argv[])
 
     // The file with the command line's overrides on top: at startup, and again for SIGHUP.
     // Errors are returned rather than fatal, so that a bad reload leaves droverd running.
-    const auto loadConfig = [&](QString *error) -> std::optional<drover::config::Config> {
-        drover::config::Config config;
-        if (parser.isSet(configOption)) {
-            auto loaded = drover::config::ConfigLoader::loadFile(parser.value(configOption), error);
-            if (!loaded)
-                return std::nullopt;
-            config = *loaded;
-        }
-        // --mqtt and --device-mqtt each replace the listeners of their kind.
-        using Kind = drover::config::ListenerConfig::Kind;
-        for (const auto &[option, kind] :
-             {std::pair{&mqttOption, Kind::Mqtt}, std::pair{&deviceMqttOption, Kind::DeviceMqtt},
-              std::pair{&deviceHttpOption, Kind::DeviceHttp}}) {
-            if (!parser.isSet(*option))
-                continue;
-            config.listeners.removeIf(
-                [kind = kind](const drover::config::ListenerConfig &l) { return l.kind == kind; });
-            for (const QString &value : parser.values(*option)) {
-                QString reason;
-                auto listener = drover::config::parseListenAddress(value, &reason);
-                if (!listener) {
-                    *error = QStringLiteral("--%1 %2: %3").arg(option->names().first(), value, reason);
-                    return std::nullopt;
-                }
-                listener->kind = kind;
-                config.listeners.append(*listener);
-            }
-        }
-        if (parser.isSet(demoOption))
-            config.demo.enabled = true;
-        if (parser.isSet(demoRateOption)) {
-            bool ok = false;
-            const double rate = parser.value(demoRateOption).toDouble(&ok);
-            if (!ok || !(rate > 0) || rate > 10000) {
-                *error =
-                    QStringLiteral("--demo-rate: expected a number of events per second above 0 and up to "
-                                   "10000, got '%1'")
-                        .arg(parser.value(demoRateOption));
-                return std::nullopt;
-            }
-            config.demo.rate = rate;
-        }
-        if (parser.isSet(demoDevicesOption)) {
-            bool ok = false;
-            const int devices = parser.value(demoDevicesOption).toInt(&ok);
-            if (!ok || devices < 1 || devices > 1000) {
-                *error = QStringLiteral("--demo-devices: expected 1 to 1000, got '%1'")
-                             .arg(parser.value(demoDevicesOption));
-                return std::nullopt;
-            }
-            config.demo.devices = devices;
-        }
-        if (parser.isSet(logLevelOption))
-            config.logLevel = parser.value(logLevelOption);
-        return config;
-    };
+    const auto loadConfig = [&](QString *error) { return gatewayOptions.load(parser, error); };
 
     QString loadError;
     const std::optional<drover::config::Config> loaded = loadConfig(&loadError);
@@ -358,11 +268,11 @@ int main(int argc, char *argv[])
         gateway.shutdown();
     });
     QObject::connect(&signals_, &drover::SignalWatcher::reload, &gateway, [&] {
-        if (!parser.isSet(configOption)) {
+        if (!gatewayOptions.hasConfigFile(parser)) {
             qCInfo(lcMain) << "SIGHUP: droverd runs without --config, so there is nothing to reload";
             return;
         }
-        const QString path = parser.value(configOption);
+        const QString path = gatewayOptions.configFile(parser);
         QString error;
         const std::optional<drover::config::Config> reloaded = loadConfig(&error);
         if (!reloaded) {
