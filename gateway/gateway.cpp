@@ -14,6 +14,7 @@
 #include "session/mqttserver.h"
 #include "transport/inprocesslink.h"
 #include "transport/tcplistener.h"
+#include "transport/websocketlistener.h"
 
 #include <QLoggingCategory>
 #include <QRandomGenerator>
@@ -160,8 +161,9 @@ Gateway::~Gateway()
 
 bool Gateway::start(QString *error)
 {
+    using Kind = config::ListenerConfig::Kind;
     for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
-        if (listenerConfig.kind == config::ListenerConfig::Kind::DeviceHttp)
+        if (listenerConfig.kind != Kind::Mqtt && listenerConfig.kind != Kind::DeviceMqtt)
             continue; // below
         const bool devices = listenerConfig.kind == config::ListenerConfig::Kind::DeviceMqtt;
         const QString what = devices ? QStringLiteral("devices") : QStringLiteral("MQTT");
@@ -169,6 +171,24 @@ bool Gateway::start(QString *error)
         m_listeners.append(listener);
         if (devices)
             m_deviceListeners.append(listener);
+        QString reason;
+        if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
+            if (error)
+                *error = QStringLiteral("cannot listen for %1 on %2: %3")
+                             .arg(what, config::formatListenAddress(listenerConfig), reason);
+            return false;
+        }
+        qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
+    }
+    for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
+        if (listenerConfig.kind != Kind::WebSocket && listenerConfig.kind != Kind::DeviceWebSocket)
+            continue;
+        const bool devices = listenerConfig.kind == Kind::DeviceWebSocket;
+        const QString what =
+            devices ? QStringLiteral("devices over WebSockets") : QStringLiteral("MQTT over WebSockets");
+        auto *listener =
+            new transport::WebSocketListener(devices ? m_deviceServer.get() : m_server.get(), this);
+        (devices ? m_deviceWebSocketListeners : m_webSocketListeners).append(listener);
         QString reason;
         if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
             if (error)
@@ -253,6 +273,8 @@ QStringList Gateway::listenerUrls() const
         if (!m_deviceListeners.contains(listener))
             urls.append(listener->url());
     }
+    for (const transport::WebSocketListener *listener : m_webSocketListeners)
+        urls.append(listener->url());
     return urls;
 }
 
@@ -265,6 +287,8 @@ QStringList Gateway::deviceListenerUrls() const
 {
     QStringList urls;
     for (const transport::TcpListener *listener : m_deviceListeners)
+        urls.append(listener->url());
+    for (const transport::WebSocketListener *listener : m_deviceWebSocketListeners)
         urls.append(listener->url());
     return urls;
 }

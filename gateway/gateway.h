@@ -22,7 +22,8 @@ class DeviceEndpoint;
 } // namespace drover::session
 namespace drover::transport {
 class TcpListener;
-}
+class WebSocketListener;
+} // namespace drover::transport
 namespace drover::demo {
 class DemoApplication;
 }
@@ -60,8 +61,8 @@ public:
     // The current device registry. Hold on to the pointer for as long as a consistent view
     // is needed; a reload swaps in a new registry and leaves the old one to its holders.
     std::shared_ptr<const registry::DeviceRegistry> registry() const { return m_registry; }
-    // mqtt://HOST:PORT of every listener of the integration API / device endpoint, with the
-    // ports actually bound.
+    // mqtt://HOST:PORT (and ws://HOST:PORT/mqtt) of every listener of the integration API /
+    // device endpoint, with the ports actually bound.
     QStringList listenerUrls() const;
     QStringList deviceListenerUrls() const;
     // http://HOST:PORT of every listener of the device HTTP endpoint.
@@ -90,6 +91,10 @@ private:
     std::unique_ptr<http::DeviceHttpEndpoint> m_httpEndpoint;
     QList<transport::TcpListener *> m_listeners;       // all of them
     QList<transport::TcpListener *> m_deviceListeners; // those of the device endpoint
+    // MQTT over WebSockets, for the integration API and the device endpoint; children of
+    // this object.
+    QList<transport::WebSocketListener *> m_webSocketListeners;
+    QList<transport::WebSocketListener *> m_deviceWebSocketListeners;
     demo::DemoApplication *m_demo = nullptr;
     QStringList m_demoDevices;     // the simulated ones (names the configuration doesn't take)
     QByteArray m_demoPassword;     // theirs, random per process; never logged

@@ -24,6 +24,16 @@ CommandLineOptions::CommandLineOptions()
                    QStringLiteral("Listen for devices over HTTP (POST /v1/<channel>) on <host:port> (default "
                                   "127.0.0.1:8088; port 0 picks a free port). Repeatable."),
                    QStringLiteral("host:port"))
+    , m_ws(QStringLiteral("ws"),
+           QStringLiteral("Listen for MQTT over WebSockets (ws://<host:port>/mqtt) on <host:port> (none by "
+                          "default; port 0 picks a free port). Repeatable; replaces the configured ws "
+                          "listeners."),
+           QStringLiteral("host:port"))
+    , m_deviceWs(QStringLiteral("device-ws"),
+                 QStringLiteral("Listen for devices over WebSockets (ws://<host:port>/mqtt) on <host:port> "
+                                "(none by default; port 0 picks a free port). Repeatable; replaces the "
+                                "configured device-ws listeners."),
+                 QStringLiteral("host:port"))
     , m_demo(
           QStringLiteral("demo"),
           QStringLiteral("Run the demo application 'demo' with simulated devices; anonymous clients may read "
@@ -38,8 +48,8 @@ CommandLineOptions::CommandLineOptions()
 
 void CommandLineOptions::addTo(QCommandLineParser &parser) const
 {
-    parser.addOptions(
-        {m_config, m_mqtt, m_deviceMqtt, m_deviceHttp, m_demo, m_demoRate, m_demoDevices, m_logLevel});
+    parser.addOptions({m_config, m_mqtt, m_deviceMqtt, m_deviceHttp, m_ws, m_deviceWs, m_demo, m_demoRate,
+                       m_demoDevices, m_logLevel});
 }
 
 bool CommandLineOptions::hasConfigFile(const QCommandLineParser &parser) const
@@ -61,11 +71,13 @@ std::optional<Config> CommandLineOptions::load(const QCommandLineParser &parser,
             return std::nullopt;
         config = *loaded;
     }
-    // --mqtt, --device-mqtt and --device-http each replace the listeners of their kind.
+    // --mqtt, --device-mqtt, --device-http, --ws and --device-ws each replace the listeners
+    // of their kind.
     using Kind = ListenerConfig::Kind;
     for (const auto &[option, kind] :
          {std::pair{&m_mqtt, Kind::Mqtt}, std::pair{&m_deviceMqtt, Kind::DeviceMqtt},
-          std::pair{&m_deviceHttp, Kind::DeviceHttp}}) {
+          std::pair{&m_deviceHttp, Kind::DeviceHttp}, std::pair{&m_ws, Kind::WebSocket},
+          std::pair{&m_deviceWs, Kind::DeviceWebSocket}}) {
         if (!parser.isSet(*option))
             continue;
         config.listeners.removeIf([kind = kind](const ListenerConfig &l) { return l.kind == kind; });

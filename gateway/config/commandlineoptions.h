@@ -1,5 +1,5 @@
 // The gateway's command-line options, shared by droverd and the console (drover), so that
-// --config, --mqtt, --device-mqtt, --device-http, --demo... mean the same in both: the
+// --config, --mqtt, --device-mqtt, --device-http, --ws, --demo... mean the same in both: the
 // configuration file with the command line's overrides on top.
 #pragma once
 
@@ -35,6 +35,8 @@ private:
     QCommandLineOption m_mqtt;
     QCommandLineOption m_deviceMqtt;
     QCommandLineOption m_deviceHttp;
+    QCommandLineOption m_ws;
+    QCommandLineOption m_deviceWs;
     QCommandLineOption m_demo;
     QCommandLineOption m_demoRate;
     QCommandLineOption m_demoDevices;

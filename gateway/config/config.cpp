@@ -163,6 +163,8 @@ const KindName kindNames[] = {
     {ListenerConfig::Kind::Mqtt, QLatin1String("mqtt")},
     {ListenerConfig::Kind::DeviceMqtt, QLatin1String("device-mqtt")},
     {ListenerConfig::Kind::DeviceHttp, QLatin1String("device-http")},
+    {ListenerConfig::Kind::WebSocket, QLatin1String("ws")},
+    {ListenerConfig::Kind::DeviceWebSocket, QLatin1String("device-ws")},
 };
 
 } // namespace

@@ -14,10 +14,12 @@ namespace drover::config {
 
 struct ListenerConfig {
     enum class Kind {
-        Mqtt,       // the integration API for applications
-        DeviceMqtt, // the device endpoint
-        DeviceHttp, // the device HTTP endpoint
-    };              // TLS and WebSocket kinds come with the transports
+        Mqtt,            // the integration API for applications
+        DeviceMqtt,      // the device endpoint
+        DeviceHttp,      // the device HTTP endpoint
+        WebSocket,       // the integration API, MQTT over WebSockets
+        DeviceWebSocket, // the device endpoint, MQTT over WebSockets
+    };                   // TLS kinds come with the transport
     Kind kind = Kind::Mqtt;
     QHostAddress address = QHostAddress::LocalHost;
     quint16 port = 1883; // 0 picks a free port; the log says which

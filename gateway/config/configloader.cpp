@@ -396,6 +396,8 @@ void readListener(Reader &reader, const toml::table &table, const QString &path,
     case ListenerConfig::Kind::Mqtt:
     case ListenerConfig::Kind::DeviceMqtt:
     case ListenerConfig::Kind::DeviceHttp:
+    case ListenerConfig::Kind::WebSocket:
+    case ListenerConfig::Kind::DeviceWebSocket:
         break; // plain TCP has nothing beyond the address; TLS kinds add their certificate keys here
     }
     reader.readFields(table, path, fields);
@@ -411,9 +413,10 @@ void readListeners(Reader &reader, const toml::node &node, const QString &path, 
         ListenerConfig listener;
         const toml::node *addressNode = nullptr;
         readListener(reader, table, elementPath, listener, addressNode);
-        // Two listeners on one fixed address would fail to bind at startup; say which here.
+        // Two listeners on one fixed address would fail to bind at startup, whatever their
+        // kinds; say which here.
         for (qsizetype i = 0; addressNode && listener.port != 0 && i < listeners.size(); ++i) {
-            if (listeners.at(i) == listener) {
+            if (listeners.at(i).address == listener.address && listeners.at(i).port == listener.port) {
                 reader.fail(addressNode->source(), childPath(elementPath, "address"),
                             QLatin1String("same address as ") + indexPath(path, std::size_t(i)));
             }

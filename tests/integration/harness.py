@@ -41,6 +41,8 @@ STOP_TIMEOUT = 10.0
 LISTENING_RE = re.compile(rb"listening for MQTT on mqtt://127\.0\.0\.1:(\d+)")
 DEVICE_LISTENING_RE = re.compile(rb"listening for devices on mqtt://127\.0\.0\.1:(\d+)")
 HTTP_LISTENING_RE = re.compile(rb"listening for device HTTP on http://127\.0\.0\.1:(\d+)")
+WS_LISTENING_RE = re.compile(rb"listening for MQTT over WebSockets on ws://127\.0\.0\.1:(\d+)/mqtt")
+DEVICE_WS_LISTENING_RE = re.compile(rb"listening for devices over WebSockets on ws://127\.0\.0\.1:(\d+)/mqtt")
 DEMO_READY_RE = re.compile(rb"demo application \S+ ready: \d+ devices connected and listening for commands")
 
 
@@ -97,8 +99,9 @@ def wait_for(predicate, timeout, what="condition", interval=0.01):
 class Droverd:
     """One droverd process on 127.0.0.1:<free port>, its log captured in a temp folder."""
 
-    def __init__(self, args=(), config=None, log_level="debug", listen_arg=True):
-        self.binary = find_droverd()
+    def __init__(self, args=(), config=None, log_level="debug", listen_arg=True, binary=None, env=None):
+        self.binary = binary or find_droverd()
+        self.env = env
         self.args = list(args)
         self.config = config
         self.log_level = log_level
@@ -109,6 +112,8 @@ class Droverd:
         self.port = None
         self.device_port = None
         self.http_port = None
+        self.ws_port = None  # with --ws / --device-ws (none by default)
+        self.device_ws_port = None
         self.returncode = None
         self._log_file = None
 
@@ -135,8 +140,10 @@ class Droverd:
 
     def start(self):
         self._log_file = open(self.log_path, "wb")
+        env = dict(os.environ, **self.env) if self.env else None
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self._log_file,
-                                     stderr=subprocess.STDOUT, cwd=self.tmpdir, preexec_fn=_die_with_parent)
+                                     stderr=subprocess.STDOUT, cwd=self.tmpdir, preexec_fn=_die_with_parent,
+                                     env=env)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             log = self.log_bytes()
@@ -148,6 +155,11 @@ class Droverd:
                 self.port = int(m.group(1))
                 self.device_port = int(d.group(1))
                 self.http_port = int(h.group(1))
+                # The WebSocket listeners log before the HTTP one, so they are in by now.
+                w = WS_LISTENING_RE.search(log)
+                dw = DEVICE_WS_LISTENING_RE.search(log)
+                self.ws_port = int(w.group(1)) if w else None
+                self.device_ws_port = int(dw.group(1)) if dw else None
                 return self
             if self.proc.poll() is not None:
                 raise AssertionError("droverd exited with %s before listening; log:\n%s"
@@ -293,6 +305,16 @@ class _RecordingClient(mqtt.Client):
         super().__init__(*a, **kw)
         self.acks = {}  # mid -> list of (packet name, reason code int, reason string)
         self.acks_cond = threading.Condition()
+        self._write_lock = threading.RLock()
+
+    def _packet_write(self):
+        # publish() from the test's thread writes at once, beside the loop thread's writes
+        # (PUBACKs). Over TCP each send() is whole; paho's WebSocket wrapper keeps one frame
+        # buffer for both threads, so two writers would interleave frames: one at a time.
+        if self._transport != "websockets":
+            return super()._packet_write()
+        with self._write_lock:
+            return super()._packet_write()
 
     def _record_ack(self, name):
         packet = self._in_packet["packet"]
@@ -342,15 +364,20 @@ class MqttClient:
 
     def __init__(self, port, client_id="", version=5, clean=True, session_expiry=None, username=None,
                  password=None, keepalive=60, receive_maximum=None, will=None, connect=True,
-                 connect_timeout=5.0, expect_success=True):
+                 connect_timeout=5.0, expect_success=True, transport="tcp", ws_path="/mqtt"):
+        """transport="websockets": MQTT over WebSockets to ws://HOST:port<ws_path> (paho
+        offers the subprotocol "mqtt"); leave() is for TCP only."""
         self.port = port
         self.version = version
         self.client_id = client_id
         protocol = mqtt.MQTTv5 if version == 5 else mqtt.MQTTv311
         if version == 5:
-            self.c = _RecordingClient(client_id=client_id, protocol=protocol)
+            self.c = _RecordingClient(client_id=client_id, protocol=protocol, transport=transport)
         else:
-            self.c = _RecordingClient(client_id=client_id, clean_session=clean, protocol=protocol)
+            self.c = _RecordingClient(client_id=client_id, clean_session=clean, protocol=protocol,
+                                      transport=transport)
+        if transport == "websockets":
+            self.c.ws_set_options(path=ws_path)
         self.clean = clean
         self.session_expiry = session_expiry
         self.keepalive = keepalive
@@ -935,6 +962,126 @@ class RawClient:
             self.sock.close()
         except OSError:
             pass
+
+
+# ------------------------------------------------------------------------- JavaScript clients
+
+
+JS_DIR = os.path.join(SOURCE_ROOT, "tests", "js")
+
+
+class JsClient:
+    """A real JavaScript MQTT client (MQTT.js, tests/js/ws_client.mjs) in a node process,
+    driven by JSON lines on its stdin; every JSON report it prints is recorded for the test
+    to wait on. Needs node and tests/js/node_modules (scripts/install-deps runs npm ci)."""
+
+    def __init__(self):
+        node = shutil.which("node")
+        if node is None:
+            raise AssertionError("node not found: install Node.js 20 (see scripts/install-deps)")
+        if not os.path.isdir(os.path.join(JS_DIR, "node_modules", "mqtt")):
+            raise AssertionError("tests/js/node_modules/mqtt is missing: run scripts/install-deps "
+                                 "(npm ci in tests/js)")
+        self.proc = subprocess.Popen([node, os.path.join(JS_DIR, "ws_client.mjs")], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=JS_DIR,
+                                     preexec_fn=_die_with_parent)
+        self.reports = []
+        self.stderr = []
+        self._cond = threading.Condition()
+        self._readers = [threading.Thread(target=self._read, args=(self.proc.stdout, True), daemon=True),
+                         threading.Thread(target=self._read, args=(self.proc.stderr, False), daemon=True)]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream, json_lines):
+        for line in stream:
+            text = line.decode("utf-8", "replace").strip()
+            if not text:
+                continue
+            with self._cond:
+                if json_lines:
+                    try:
+                        self.reports.append(json.loads(text))
+                    except ValueError:
+                        self.stderr.append("stdout: " + text)
+                else:
+                    self.stderr.append(text)
+                self._cond.notify_all()
+
+    def send(self, **op):
+        self.proc.stdin.write((json.dumps(op) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def wait(self, predicate, timeout=10.0, what="a report"):
+        """The first report satisfying predicate (AssertionError at the deadline)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for r in self.reports:
+                    if predicate(r):
+                        return r
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("timed out after %.1f s waiting for %s from MQTT.js; reports %r, "
+                                         "stderr %r" % (timeout, what, self.reports[-10:], self.stderr[-10:]))
+                self._cond.wait(min(left, 0.05))
+
+    def connect(self, url, version=5, client_id=None, username=None, password=None, timeout=10.0):
+        """Connects; returns the connack report ({"type": "connack", "reasonCode": ...}) or the
+        error report."""
+        op = {"op": "connect", "url": url, "protocolVersion": version}
+        for key, value in (("clientId", client_id), ("username", username), ("password", password)):
+            if value is not None:
+                op[key] = value
+        self.send(**op)
+        return self.wait(lambda r: r["type"] in ("connack", "error", "close"), timeout, "CONNACK")
+
+    def subscribe(self, topic, qos=1, user_properties=None, timeout=10.0):
+        op = {"op": "subscribe", "topic": topic, "qos": qos}
+        if user_properties:
+            op["userProperties"] = dict(user_properties)
+        self.send(**op)
+        return self.wait(lambda r: r["type"] == "suback" and r["topic"] == topic, timeout, "SUBACK")
+
+    def publish(self, topic, payload, qos=1, timeout=10.0):
+        """Publishes; for QoS 1 returns the puback report (reasonCode, reasonString)."""
+        op_id = uuid.uuid4().hex
+        self.send(op="publish", id=op_id, topic=topic, payload=payload, qos=qos)
+        return self.wait(lambda r: r["type"] == "puback" and r["id"] == op_id, timeout, "PUBACK")
+
+    def messages(self):
+        with self._cond:
+            return [r for r in self.reports if r["type"] == "message"]
+
+    def wait_message(self, predicate, timeout=10.0, start=0, what="a matching message"):
+        """A message report at index >= start (among the messages) satisfying predicate."""
+        found = []
+
+        def check(_r):
+            for m in [r for r in self.reports if r["type"] == "message"][start:]:
+                if predicate(m):
+                    found.append(m)
+                    return True
+            return False
+
+        self.wait(check, timeout, what)
+        return found[0]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.send(op="end")
+                self.proc.wait(5)
+            except (OSError, subprocess.TimeoutExpired, ValueError):
+                self.proc.kill()
+                self.proc.wait(5)
+        for reader in self._readers:  # they end at EOF, now that the process is gone
+            reader.join(5)
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
 
 
 # ------------------------------------------------------------------------- external tools

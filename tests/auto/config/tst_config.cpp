@@ -455,8 +455,15 @@ void TestConfig::listenerKinds()
     QCOMPARE(listenerKindName(ListenerConfig::Kind::DeviceMqtt), QStringLiteral("device-mqtt"));
     QCOMPARE(listenerKindFromName(QStringLiteral("device-http")),
              std::optional(ListenerConfig::Kind::DeviceHttp));
-    QCOMPARE(listenerKindNames(), (QStringList{QStringLiteral("mqtt"), QStringLiteral("device-mqtt"),
-                                               QStringLiteral("device-http")}));
+    QCOMPARE(listenerKindFromName(QStringLiteral("ws")), std::optional(ListenerConfig::Kind::WebSocket));
+    QCOMPARE(listenerKindName(ListenerConfig::Kind::WebSocket), QStringLiteral("ws"));
+    QCOMPARE(listenerKindFromName(QStringLiteral("device-ws")),
+             std::optional(ListenerConfig::Kind::DeviceWebSocket));
+    QCOMPARE(listenerKindName(ListenerConfig::Kind::DeviceWebSocket), QStringLiteral("device-ws"));
+    QCOMPARE(listenerKindFromName(QStringLiteral("websocket")), std::nullopt);
+    QCOMPARE(listenerKindNames(),
+             (QStringList{QStringLiteral("mqtt"), QStringLiteral("device-mqtt"),
+                          QStringLiteral("device-http"), QStringLiteral("ws"), QStringLiteral("device-ws")}));
 }
 
 void TestConfig::applicationLookup()

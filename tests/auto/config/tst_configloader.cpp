@@ -28,6 +28,7 @@ private Q_SLOTS:
     void boundaryValuesAccepted();
     void commandsSection();
     void listenersReplaceDefault();
+    void webSocketListeners();
     void anonymousRights_data();
     void anonymousRights();
     void devices();
@@ -313,6 +314,41 @@ void TestConfigLoader::listenersReplaceDefault()
         parse("[[listener]]\naddress = \"127.0.0.1:0\"\n[[listener]]\naddress = \"127.0.0.1:0\"\n", &error);
     QVERIFY2(config, qPrintable(error));
     QCOMPARE(config->listeners.size(), 2);
+}
+
+void TestConfigLoader::webSocketListeners()
+{
+    const char *toml = R"(
+[[listener]]
+address = "127.0.0.1:1883"
+
+[[listener]]
+kind = "ws"
+address = "0.0.0.0:8080"
+
+[[listener]]
+kind = "device-ws"
+address = "[::1]:8081"
+)";
+    QString error;
+    const std::optional<Config> config = parse(toml, &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->listeners.size(), 3);
+    QCOMPARE(config->listeners.at(0).kind, ListenerConfig::Kind::Mqtt);
+    QCOMPARE(config->listeners.at(1).kind, ListenerConfig::Kind::WebSocket);
+    QCOMPARE(config->listeners.at(1).address, QHostAddress(QHostAddress::AnyIPv4));
+    QCOMPARE(config->listeners.at(1).port, quint16(8080));
+    QCOMPARE(config->listeners.at(2).kind, ListenerConfig::Kind::DeviceWebSocket);
+    QCOMPARE(config->listeners.at(2).address, QHostAddress(QHostAddress::LocalHostIPv6));
+    QCOMPARE(config->listeners.at(2).port, quint16(8081));
+
+    // No WebSocket listener unless configured.
+    const std::optional<Config> defaults = parse("", &error);
+    QVERIFY2(defaults, qPrintable(error));
+    for (const ListenerConfig &listener : defaults->listeners) {
+        QVERIFY(listener.kind != ListenerConfig::Kind::WebSocket);
+        QVERIFY(listener.kind != ListenerConfig::Kind::DeviceWebSocket);
+    }
 }
 
 void TestConfigLoader::anonymousRights_data()
@@ -683,7 +719,17 @@ void TestConfigLoader::errors_data()
         "t.toml:4:1: listener[1].address: ", "required key is missing");
     row("listener: unknown kind", "[[listener]]\nkind = \"tls\"\naddress = \"127.0.0.1:8883\"\n",
         "t.toml:2:8: listener[0].kind: ",
-        "expected one of \"mqtt\", \"device-mqtt\", \"device-http\", got \"tls\"");
+        "expected one of \"mqtt\", \"device-mqtt\", \"device-http\", \"ws\", \"device-ws\", got \"tls\"");
+    row("listener: websocket kind misspelled",
+        "[[listener]]\nkind = \"websocket\"\naddress = \"127.0.0.1:8080\"\n",
+        "t.toml:2:8: listener[0].kind: ", "\"ws\", \"device-ws\", got \"websocket\"");
+    row("listener: ws has no path key",
+        "[[listener]]\nkind = \"ws\"\naddress = \"127.0.0.1:8080\"\npath = \"/mqtt\"\n",
+        "t.toml:4:1: listener[0].path: ", "unknown key; expected one of kind, address");
+    row("listener: ws missing address", "[[listener]]\nkind = \"device-ws\"\n",
+        "t.toml:1:1: listener[0].address: ", "required key is missing");
+    row("address: ws bad address", "[[listener]]\nkind = \"ws\"\naddress = \"127.0.0.1:80800\"\n",
+        "t.toml:3:11: listener[0].address: ", "invalid port \"80800\"");
     row("listener: kind not a string", "[[listener]]\nkind = 1\naddress = \"127.0.0.1:8883\"\n",
         "t.toml:2:8: listener[0].kind: ", "got 1 (an integer)");
     row("address: host name", "[[listener]]\naddress = \"example.com:1883\"\n",
@@ -703,6 +749,10 @@ void TestConfigLoader::errors_data()
     row("address: duplicate",
         "[[listener]]\naddress = \"127.0.0.1:1883\"\n[[listener]]\naddress = \"localhost:1883\"\n",
         "t.toml:4:11: listener[1].address: ", "same address as listener[0]");
+    row("address: duplicate across kinds",
+        "[[listener]]\naddress = \"127.0.0.1:8080\"\n[[listener]]\nkind = \"ws\"\naddress = "
+        "\"127.0.0.1:8080\"\n",
+        "t.toml:5:11: listener[1].address: ", "same address as listener[0]");
 
     // Applications.
     row("application: missing name", "[[application]]\nanonymous = []\n",
