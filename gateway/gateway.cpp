@@ -159,26 +159,41 @@ Gateway::~Gateway()
     m_deviceEndpoint.reset();
 }
 
-bool Gateway::start(QString *error)
+bool Gateway::start(QString *error, QStringList *skipped)
 {
     using Kind = config::ListenerConfig::Kind;
+    // A listener that can't be bound ends the start, or (with `skipped`) is left out.
+    const auto cannotListen = [&](const QString &what, const config::ListenerConfig &listenerConfig,
+                                  const QString &reason) {
+        const QString message = QStringLiteral("cannot listen for %1 on %2: %3")
+                                    .arg(what, config::formatListenAddress(listenerConfig), reason);
+        if (skipped) {
+            qCWarning(lcGateway).noquote() << message << "- running without that listener";
+            skipped->append(message);
+            return true;
+        }
+        if (error)
+            *error = message;
+        return false;
+    };
     for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
         if (listenerConfig.kind != Kind::Mqtt && listenerConfig.kind != Kind::DeviceMqtt)
             continue; // below
         const bool devices = listenerConfig.kind == config::ListenerConfig::Kind::DeviceMqtt;
         const QString what = devices ? QStringLiteral("devices") : QStringLiteral("MQTT");
-        auto *listener = new transport::TcpListener(devices ? m_deviceServer.get() : m_server.get());
-        m_listeners.append(listener);
-        if (devices)
-            m_deviceListeners.append(listener);
+        auto listener =
+            std::make_unique<transport::TcpListener>(devices ? m_deviceServer.get() : m_server.get());
         QString reason;
         if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
-            if (error)
-                *error = QStringLiteral("cannot listen for %1 on %2: %3")
-                             .arg(what, config::formatListenAddress(listenerConfig), reason);
+            if (cannotListen(what, listenerConfig, reason))
+                continue;
             return false;
         }
         qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
+        m_listeners.append(listener.get());
+        if (devices)
+            m_deviceListeners.append(listener.get());
+        listener.release();
     }
     for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
         if (listenerConfig.kind != Kind::WebSocket && listenerConfig.kind != Kind::DeviceWebSocket)
@@ -186,26 +201,25 @@ bool Gateway::start(QString *error)
         const bool devices = listenerConfig.kind == Kind::DeviceWebSocket;
         const QString what =
             devices ? QStringLiteral("devices over WebSockets") : QStringLiteral("MQTT over WebSockets");
-        auto *listener =
-            new transport::WebSocketListener(devices ? m_deviceServer.get() : m_server.get(), this);
-        (devices ? m_deviceWebSocketListeners : m_webSocketListeners).append(listener);
+        auto listener =
+            std::make_unique<transport::WebSocketListener>(devices ? m_deviceServer.get() : m_server.get());
         QString reason;
         if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
-            if (error)
-                *error = QStringLiteral("cannot listen for %1 on %2: %3")
-                             .arg(what, config::formatListenAddress(listenerConfig), reason);
+            if (cannotListen(what, listenerConfig, reason))
+                continue;
             return false;
         }
         qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
+        listener->setParent(this);
+        (devices ? m_deviceWebSocketListeners : m_webSocketListeners).append(listener.release());
     }
     for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
         if (listenerConfig.kind != config::ListenerConfig::Kind::DeviceHttp)
             continue;
         QString reason;
         if (!m_httpEndpoint->listen(listenerConfig.address, listenerConfig.port, &reason)) {
-            if (error)
-                *error = QStringLiteral("cannot listen for device HTTP on %1: %2")
-                             .arg(config::formatListenAddress(listenerConfig), reason);
+            if (cannotListen(QStringLiteral("device HTTP"), listenerConfig, reason))
+                continue;
             return false;
         }
         qCInfo(lcGateway).noquote() << "listening for device HTTP on" << m_httpEndpoint->urls().constLast();
@@ -249,6 +263,8 @@ void Gateway::shutdown()
     qCInfo(lcGateway) << "shutting down:" << m_server->connectionCount() + m_deviceServer->connectionCount()
                       << "connections to close";
     for (transport::TcpListener *listener : std::as_const(m_listeners))
+        listener->close();
+    for (transport::WebSocketListener *listener : m_webSocketListeners + m_deviceWebSocketListeners)
         listener->close();
     m_httpEndpoint->close();
     delete std::exchange(m_demo, nullptr);

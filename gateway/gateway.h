@@ -45,8 +45,10 @@ public:
     explicit Gateway(config::Config config, QObject *parent = nullptr);
     ~Gateway() override;
 
-    // Binds every listener and starts the demo. False with `error` naming the listener.
-    bool start(QString *error);
+    // Binds every listener and starts the demo. False with `error` naming the listener that
+    // can't be bound; with `skipped`, such listeners are left out (each named there) and the
+    // gateway starts without them (the console, which needs none for itself, does this).
+    bool start(QString *error, QStringList *skipped = nullptr);
     // Ends every connection (v5 DISCONNECT 0x8B) and closes the listeners; stopped()
     // follows once the clients are gone or after a short grace period.
     void shutdown();

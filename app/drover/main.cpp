@@ -5,15 +5,18 @@
 #include "config/commandlineoptions.h"
 #include "gateway.h"
 #include "logsetup.h"
+#include "plots/plotwidget.h"
 #include "signalwatcher.h"
 #include "transport/inprocesslink.h"
 #include "window/console.h"
 #include "window/mainwindow.h"
+#include "window/subscriptiontab.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QLoggingCategory>
+#include <QTableView>
 #include <QTimer>
 
 #include <cstdio>
@@ -73,7 +76,12 @@ int main(int argc, char *argv[])
         QStringLiteral("application"),
         QStringLiteral("Open a tab with the events of <application>. Repeatable."),
         QStringLiteral("application"));
-    parser.addOptions({connectUrl, applicationOption, noDemo, screenshot, screenshotAfter});
+    const QCommandLineOption plotOption(
+        QStringLiteral("plot"),
+        QStringLiteral("Plot the numeric <field> of the events (a dotted path, e.g. temperature) in the tabs "
+                       "opened at start."),
+        QStringLiteral("field"));
+    parser.addOptions({connectUrl, applicationOption, plotOption, noDemo, screenshot, screenshotAfter});
     if (!parser.parse(QApplication::arguments()))
         fail(parser.errorText() + QStringLiteral(" (see --help)"), 2);
     if (parser.isSet(QStringLiteral("help")))
@@ -107,7 +115,10 @@ int main(int argc, char *argv[])
                      .arg(config.logLevel),
                  2);
         gateway = std::make_unique<drover::Gateway>(config);
-        if (!gateway->start(&error))
+        // The console's own connection is in-process: a port that is taken (a droverd
+        // running already, say) costs only that listener, and the window says so.
+        QStringList skipped;
+        if (!gateway->start(&error, &skipped))
             fail(error, 1);
         drover::ui::Console::Embedded embedded;
         for (const drover::config::ApplicationConfig &application : std::as_const(config.applications))
@@ -125,6 +136,11 @@ int main(int argc, char *argv[])
             drover::transport::InProcessLink::connector(gateway->mqttServer(), QStringLiteral("console"));
         console.setEmbedded(embedded);
         window = console.openEmbedded();
+        if (!skipped.isEmpty())
+            window->setNotice(QApplication::translate("drover",
+                                                      "The embedded gateway runs without some listeners "
+                                                      "(other tools can't reach it there): %1")
+                                  .arg(skipped.join(QStringLiteral("; "))));
         qCInfo(lcMain).noquote() << "console ready:" << embedded.description;
     }
     for (const QString &application : parser.values(applicationOption)) {
@@ -133,10 +149,21 @@ int main(int argc, char *argv[])
         window->addSubscription(subscription);
     }
 
+    if (parser.isSet(plotOption)) {
+        for (drover::ui::SubscriptionTab *tab : window->subscriptionTabs())
+            tab->plot()->setField(parser.value(plotOption));
+    }
+
     if (parser.isSet(screenshot)) {
         const QString path = parser.value(screenshot);
         const int after = int(parser.value(screenshotAfter).toDouble() * 1000);
         QTimer::singleShot(after, window, [window, path] {
+            // Show an event in full, as an operator would have one selected.
+            if (drover::ui::SubscriptionTab *tab = window ? window->currentTab() : nullptr) {
+                const int rows = tab->table()->model()->rowCount();
+                if (rows > 0)
+                    tab->table()->selectRow(rows - 1);
+            }
             if (!window || !window->grab().save(path))
                 std::fprintf(stderr, "drover: cannot save the screenshot to %s\n", qPrintable(path));
             QApplication::closeAllWindows();

@@ -3,6 +3,7 @@ on the same options as droverd, so real MQTT peers on its listeners see what the
 shows. Real peers: paho and mosquitto_pub."""
 
 import os
+import socket
 import subprocess
 import tempfile
 import time
@@ -51,6 +52,46 @@ class ConsoleGatewayTest(DroverdTestCase):
         self.assertNotIn("demo application", self.d.log())
         app = self.client(version=5)
         self.assertEqual(app.subscribe("app/demo", qos=0)[0], [0x87])
+
+    def test_taken_port_costs_only_that_listener(self):
+        # a droverd (or anything) on the port already: the console runs, without that listener
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        self.addCleanup(holder.close)
+        port = holder.getsockname()[1]
+        d = self.start_console_raw("--mqtt", "127.0.0.1:%d" % port, "--device-mqtt", "127.0.0.1:0",
+                                   "--device-http", "127.0.0.1:0")
+        d.wait_log(r"cannot listen for MQTT on 127\.0\.0\.1:%d: .* - running without that listener" % port)
+        d.wait_log(r"demo application demo ready")
+        d.wait_log(r"console ready: embedded gateway")
+
+    def start_console_raw(self, *args):
+        """The console with exactly these listener options (no harness defaults)."""
+        home = tempfile.mkdtemp(prefix="drover-console-")
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", home]))
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=home, HOME=home)
+        p = subprocess.Popen([find_tool("drover")] + list(args) + ["--log-level", "info"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        self._procs.append(p)
+        lines = []
+
+        class Log:
+            def wait_log(self_, pattern, timeout=10.0):
+                import re
+                import select
+                rx = re.compile(pattern)
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    if any(rx.search(line) for line in lines):
+                        return
+                    ready, _, _ = select.select([p.stdout], [], [], 0.1)
+                    if ready:
+                        line = p.stdout.readline().decode("utf-8", "replace")
+                        if line:
+                            lines.append(line)
+                self.fail("no log line /%s/ in:\n%s" % (pattern, "".join(lines)))
+        return Log()
 
     def test_usage(self):
         r = console(["--help"])

@@ -188,20 +188,30 @@ void CommandComposer::buildUi()
     target->addWidget(m_application, 1);
     target->addWidget(m_device, 1);
     fields->addRow(tr("Application / device"), target);
+    fields->addRow(tr("Command"), m_command);
+    // Combo boxes size to their longest entry by default; in a narrow dock that would
+    // squeeze the fields that matter.
+    for (QComboBox *combo : {m_qos, m_mode, m_application}) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(8);
+    }
     auto *how = new QHBoxLayout;
-    how->addWidget(m_command, 2);
-    how->addWidget(m_qos, 1);
-    how->addWidget(m_mode);
-    fields->addRow(tr("Command"), how);
+    how->addWidget(m_qos, 2);
+    how->addWidget(m_mode, 1);
+    fields->addRow(tr("Delivery"), how);
     fields->addRow(tr("Topic"), m_topic);
 
+    // Two short rows rather than one long one, so the composer fits a narrow dock.
     auto *editButtons = new QHBoxLayout;
     editButtons->addWidget(m_format);
     editButtons->addWidget(m_compact);
     editButtons->addStretch(1);
-    editButtons->addWidget(m_templatePicker);
-    editButtons->addWidget(m_templateActions);
     editButtons->addWidget(m_saveTemplate);
+    auto *templateRow = new QHBoxLayout;
+    m_templatePicker->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_templatePicker->setMinimumContentsLength(8);
+    templateRow->addWidget(m_templatePicker, 1);
+    templateRow->addWidget(m_templateActions);
 
     auto *sendRow = new QHBoxLayout;
     sendRow->addWidget(m_busy);
@@ -216,6 +226,7 @@ void CommandComposer::buildUi()
     top->addWidget(m_payload, 1);
     top->addWidget(m_payloadError);
     top->addLayout(editButtons);
+    top->addLayout(templateRow);
     top->addLayout(sendRow);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);

@@ -6,6 +6,9 @@
 #include <QList>
 #include <QString>
 
+#include <memory>
+#include <vector>
+
 namespace drover::ui {
 
 // Row 0 is the oldest event. Appending to a full ring evicts the oldest event and counts it,
@@ -36,9 +39,9 @@ public:
     // chose to drop those, and counts them itself).
     qint64 evicted() const { return m_evicted; }
 
-    const ReceivedEvent &at(qsizetype row) const { return m_slots[slotOf(row)].event; }
+    const ReceivedEvent &at(qsizetype row) const { return slot(slotOf(row)).event; }
     // The cache of row's texts; a cache, not part of the value, hence writable on a const ring.
-    Texts &texts(qsizetype row) const { return m_slots[slotOf(row)].texts; }
+    Texts &texts(qsizetype row) const { return slot(slotOf(row)).texts; }
 
     // Returns true if the oldest event was evicted to make room.
     bool append(ReceivedEvent event);
@@ -53,16 +56,24 @@ private:
         ReceivedEvent event;
         Texts texts;
     };
+    // Slots live in fixed-size chunks allocated as the ring fills: growing never moves the
+    // events already held (one big array would copy up to capacity slots at once, a stall
+    // of tens of milliseconds at 100 000 events).
+    static constexpr qsizetype ChunkSize = 1024;
 
     qsizetype slotOf(qsizetype row) const
     {
         const qsizetype slot = m_head + row;
         return slot < m_capacity ? slot : slot - m_capacity;
     }
+    Slot &slot(qsizetype index) const
+    {
+        return m_chunks[size_t(index / ChunkSize)][size_t(index % ChunkSize)];
+    }
+    void reserveSlot(qsizetype index);
 
-    // Slots are added on demand until there are m_capacity of them; until then
-    // m_head + m_size == m_slots.size(), so the next append is a push_back.
-    mutable QList<Slot> m_slots;
+    // Until the ring is full, m_head is 0 and row r is slot r, so appends fill the chunks in order.
+    mutable std::vector<std::unique_ptr<Slot[]>> m_chunks;
     qsizetype m_capacity;
     qsizetype m_head = 0; // slot of row 0
     qsizetype m_size = 0;

@@ -32,7 +32,7 @@ public:
     };
 
     static constexpr qint64 DefaultWindowMs = 60'000;
-    static constexpr int DefaultMaxPoints = 2000; // per series
+    static constexpr int DefaultMaxPoints = 800; // per series: about one per pixel of a wide chart
     static constexpr int DefaultMaxSeries = 32;
     static constexpr int MaxPaths = 200;
 

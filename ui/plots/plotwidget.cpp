@@ -5,10 +5,13 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QEvent>
+#include <QGraphicsLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QPen>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
@@ -73,15 +76,22 @@ void PlotWidget::buildUi()
     m_chart = new QChart;
     m_chart->legend()->setAlignment(Qt::AlignBottom);
     m_chart->setAnimationOptions(QChart::NoAnimation);
+    m_chart->setMargins(QMargins(2, 2, 2, 2)); // the plot, not its frame, gets the room
+    m_chart->layout()->setContentsMargins(0, 0, 0, 0);
     m_timeAxis = new QDateTimeAxis;
     m_timeAxis->setFormat(QStringLiteral("HH:mm:ss"));
     m_timeAxis->setTickCount(7);
     m_valueAxis = new QValueAxis;
+    m_valueAxis->setTickCount(5);
+    m_valueAxis->setLabelFormat(QStringLiteral("%.4g"));
     m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
     m_chart->addAxis(m_valueAxis, Qt::AlignLeft);
     m_view = new QChartView(m_chart, this); // owns the chart
     m_view->setObjectName(QStringLiteral("chartView"));
-    m_view->setRenderHint(QPainter::Antialiasing);
+    // No antialiasing: at thousands of events a second, smooth lines cost a repaint of the
+    // whole chart more than all else the console does; one-pixel lines read fine without.
+    m_view->setRenderHint(QPainter::Antialiasing, false);
+    applyPalette();
 
     auto *controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("Field"), this));
@@ -220,6 +230,12 @@ void PlotWidget::refresh()
         m_chart->addSeries(line);
         line->attachAxis(m_timeAxis);
         line->attachAxis(m_valueAxis);
+        // A thin cosmetic pen: the theme's 2 px pen makes Qt Charts stroke every segment
+        // with joins, which costs more than everything else in a redraw.
+        QPen pen = line->pen();
+        pen.setWidthF(1.0);
+        pen.setCosmetic(true);
+        line->setPen(pen);
         m_lines.append(line);
         m_drawnRevisions.append(~quint64(0)); // never drawn
     }
@@ -247,7 +263,8 @@ void PlotWidget::refresh()
     } else {
         m_valueAxis->setRange(0, 1);
     }
-    m_valueAxis->setTitleText(field());
+    // The field picker names the field: a rotated axis title would only take the labels' room.
+    m_valueAxis->setTitleVisible(false);
 
     QString status;
     if (field().isEmpty())
@@ -267,6 +284,29 @@ void PlotWidget::refresh()
         m_slideTimer.start();
     else if (m_model.seriesCount() == 0)
         m_slideTimer.stop();
+}
+
+void PlotWidget::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        applyPalette();
+}
+
+void PlotWidget::applyPalette()
+{
+    // Qt Charts has its own themes: pick the one that matches the window, and let the
+    // chart's background be the window's so it doesn't glare in a dark desktop.
+    const bool dark = palette().color(QPalette::Window).lightness() < 128;
+    const QChart::ChartTheme theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
+    if (m_chart->theme() != theme)
+        m_chart->setTheme(theme);
+    m_chart->setBackgroundBrush(palette().brush(QPalette::Base));
+    m_chart->setTitleBrush(palette().brush(QPalette::Text));
+    m_chart->legend()->setLabelColor(palette().color(QPalette::Text));
+    for (QAbstractAxis *axis :
+         {static_cast<QAbstractAxis *>(m_timeAxis), static_cast<QAbstractAxis *>(m_valueAxis)})
+        axis->setLabelsColor(palette().color(QPalette::Text));
 }
 
 } // namespace drover::ui

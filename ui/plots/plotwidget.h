@@ -64,7 +64,12 @@ public Q_SLOTS:
 Q_SIGNALS:
     void fieldChanged(const QString &path);
 
+protected:
+    // Follows the system's light or dark palette.
+    void changeEvent(QEvent *event) override;
+
 private:
+    void applyPalette();
     void buildUi();
     void scheduleRefresh();
     void updatePaths();

@@ -284,6 +284,8 @@ void ConsoleConnection::onMessage(const mqtt::PublishPacket &message)
     QByteArray error;
     std::optional<ReceivedEvent> event =
         ReceivedEvent::fromMessage(message, QDateTime::currentDateTimeUtc(), &error);
+    if (event)
+        m_interner.intern(*event);
     if (!event) {
         Q_EMIT undecodable(QStringLiteral("a message on %1 is not a CloudEvent: %2")
                                .arg(QString::fromUtf8(message.topic), QString::fromUtf8(error)));

@@ -6,6 +6,7 @@
 #include "eventsubscription.h"
 
 #include "client/mqttclient.h"
+#include "events/attributeinterner.h"
 #include "events/receivedevent.h"
 
 #include <QElapsedTimer>
@@ -123,7 +124,8 @@ private:
     double m_rate = 0;
     QTimer m_statsTimer;
     QElapsedTimer m_statsClock;
-    quint64 m_generation = 0; // guards credential callbacks of an earlier attempt
+    quint64 m_generation = 0;     // guards credential callbacks of an earlier attempt
+    AttributeInterner m_interner; // one copy of the values that repeat across events
 };
 
 } // namespace drover::ui

@@ -21,6 +21,7 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <QVBoxLayout>
 
 namespace drover::ui {
 
@@ -47,7 +48,20 @@ MainWindow::MainWindow(ConsoleConnection *connection, const QStringList &applica
         m_tabs->setCurrentIndex(index);
         closeCurrentTab();
     });
-    setCentralWidget(m_tabs);
+    // A notice above the tabs for what the operator should know but need not act on now.
+    m_notice = new QLabel(this);
+    m_notice->setObjectName(QStringLiteral("notice"));
+    m_notice->setWordWrap(true);
+    m_notice->setStyleSheet(
+        QStringLiteral("QLabel { background: palette(tooltip-base); color: palette(tooltip-text); "
+                       "padding: 6px; border-radius: 3px; }"));
+    m_notice->hide();
+    auto *central = new QWidget(this);
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->addWidget(m_notice);
+    centralLayout->addWidget(m_tabs, 1);
+    setCentralWidget(central);
 
     // The composer's history and templates outlive the window, like any settings.
     auto *settings = new QSettings(this);
@@ -71,6 +85,7 @@ MainWindow::MainWindow(ConsoleConnection *connection, const QStringList &applica
     m_state->setObjectName(QStringLiteral("connectionState"));
     m_rate->setObjectName(QStringLiteral("eventRate"));
     m_login->setObjectName(QStringLiteral("loginState"));
+    m_state->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // changing text, fixed room
     statusBar()->addWidget(m_state, 1);
     statusBar()->addPermanentWidget(m_login);
     statusBar()->addPermanentWidget(m_rate);
@@ -177,6 +192,12 @@ void MainWindow::setPlaceTitle(const QString &title)
 {
     m_placeTitle = title;
     updateStatus();
+}
+
+void MainWindow::setNotice(const QString &text)
+{
+    m_notice->setText(text);
+    m_notice->setVisible(!text.isEmpty());
 }
 
 void MainWindow::setLoginText(const QString &text)

@@ -37,6 +37,8 @@ public:
     SubscriptionTab *addSubscription(const EventSubscription &subscription);
     // Extra text for the status bar's login part ("Logged in as alice until 14:32").
     void setLoginText(const QString &text);
+    // A notice above the tabs (empty: none), e.g. a listener the gateway could not open.
+    void setNotice(const QString &text);
     // The window title's "where": the connection's description by default.
     void setPlaceTitle(const QString &title);
 
@@ -68,6 +70,7 @@ private:
     QLabel *m_state;
     QLabel *m_rate;
     QLabel *m_login;
+    QLabel *m_notice = nullptr;
     QAction *m_connect = nullptr;
     QAction *m_disconnect = nullptr;
     QString m_placeTitle;

@@ -60,6 +60,8 @@ Q_SIGNALS:
 
 private:
     void updateCounters();
+    void updateViewModel();
+    void connectSelection();
     void onBatch(const QList<ReceivedEvent> &events);
     QWidget *buildEventsPage();
 
