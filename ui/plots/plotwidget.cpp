@@ -84,6 +84,7 @@ void PlotWidget::buildUi()
     m_valueAxis = new QValueAxis;
     m_valueAxis->setTickCount(5);
     m_valueAxis->setLabelFormat(QStringLiteral("%.4g"));
+    m_valueAxis->setTruncateLabels(false); // "21.5", never "..." in a short chart
     m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
     m_chart->addAxis(m_valueAxis, Qt::AlignLeft);
     m_view = new QChartView(m_chart, this); // owns the chart

@@ -211,6 +211,7 @@ QWidget *SubscriptionTab::buildEventsPage()
     vertical->addWidget(m_plot);
     vertical->setStretchFactor(0, 1);
     vertical->setStretchFactor(1, 1);
+    vertical->setSizes({600, 400}); // scaled to the room there is
     m_plot->setMinimumHeight(200);
 
     m_counters = new QLabel(page);

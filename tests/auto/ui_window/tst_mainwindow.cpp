@@ -14,6 +14,8 @@
 #include "window/mainwindow.h"
 #include "window/subscriptiontab.h"
 
+#include <QApplication>
+#include <QChart>
 #include <QComboBox>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -58,6 +60,7 @@ private Q_SLOTS:
     void pauseCountsWhatArrives();
     void secondSubscriptionForOneDevice();
     void reconnectsAfterTheGatewayDropsIt();
+    void followsADarkPalette();
 
 private:
     SubscriptionTab *demoTab() const { return m_window->subscriptionTabs().value(0); }
@@ -288,6 +291,24 @@ void TestMainWindow::reconnectsAfterTheGatewayDropsIt()
     QVERIFY(m_window->findChild<QLabel *>(QStringLiteral("connectionState"))
                 ->text()
                 .contains(QStringLiteral("Reconnecting")));
+}
+
+void TestMainWindow::followsADarkPalette()
+{
+    // The desktop switches to a dark palette: the widgets follow Qt's palette, and the
+    // plot, which has its own themes, picks the dark one.
+    const QPalette light = QApplication::palette();
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x20, 0x22, 0x25));
+    dark.setColor(QPalette::Base, QColor(0x18, 0x19, 0x1c));
+    dark.setColor(QPalette::Text, QColor(0xe8, 0xe8, 0xe8));
+    dark.setColor(QPalette::WindowText, QColor(0xe8, 0xe8, 0xe8));
+    QApplication::setPalette(dark);
+    PlotWidget *plot = demoTab()->plot();
+    QTRY_COMPARE(plot->chart()->theme(), QChart::ChartThemeDark);
+    QCOMPARE(plot->chart()->backgroundBrush().color(), QColor(0x18, 0x19, 0x1c));
+    QApplication::setPalette(light);
+    QTRY_COMPARE(plot->chart()->theme(), QChart::ChartThemeLight);
 }
 
 QTEST_MAIN(TestMainWindow)
