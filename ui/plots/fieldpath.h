@@ -1,6 +1,5 @@
 // A dotted path to a number in an event's JSON data: "temperature", "state.temperature",
 // "values.0" (an array index). The plots read their values through it.
-// (ui/events may grow a general JSON path helper; this one can be merged into it then.)
 #pragma once
 
 #include <QJsonValue>

@@ -116,6 +116,8 @@ MainWindow *Console::openProfile(const ConnectionProfile &profile)
         return nullptr;
     }
     auto *session = new TokenSession(profile, m_secrets.get());
+    if (m_browserOpener)
+        session->setBrowserOpener(m_browserOpener);
     ConsoleConnection::Target target;
     target.description = profile.url.toString();
     target.transport = *transport;

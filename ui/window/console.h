@@ -8,6 +8,8 @@
 #include <QObject>
 #include <QPointer>
 #include <QStringList>
+#include <QUrl>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -39,6 +41,8 @@ public:
     ProfileStore *profiles() const { return m_profiles.get(); }
     SecretStore *secrets() const { return m_secrets.get(); }
     bool hasEmbedded() const { return m_embedded.has_value(); }
+    // How OAuth2 logins reach the user (default: the system browser); tests script it.
+    void setBrowserOpener(std::function<void(const QUrl &)> opener) { m_browserOpener = std::move(opener); }
     void setEmbedded(const Embedded &embedded) { m_embedded = embedded; }
 
     MainWindow *openEmbedded();
@@ -58,6 +62,7 @@ private:
     std::unique_ptr<SecretStore> m_secrets;
     std::unique_ptr<ProfileStore> m_profiles;
     QList<QPointer<MainWindow>> m_windows;
+    std::function<void(const QUrl &)> m_browserOpener;
 };
 
 } // namespace drover::ui

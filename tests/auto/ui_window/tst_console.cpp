@@ -4,6 +4,9 @@
 #include "config/config.h"
 #include "gateway.h"
 
+#include "scriptedbrowser.h"
+#include "testissuer.h"
+
 #include "auth/memorysecretbackend.h"
 #include "auth/profilestore.h"
 #include "auth/secretstore.h"
@@ -46,6 +49,7 @@ private Q_SLOTS:
     void missingApiKeyIsAskedFor();
     void connectUrlMakesAnAdHocProfile();
     void badUrlIsRefused();
+    void oauthLoginThenConnectsWithTheToken();
 
 private:
     std::unique_ptr<Console> makeConsole();
@@ -179,6 +183,34 @@ void TestConsole::badUrlIsRefused()
     QString error;
     QVERIFY(!m_console->openUrl(QStringLiteral("http://127.0.0.1:1"), &error));
     QVERIFY2(error.contains(QStringLiteral("mqtt")), qPrintable(error));
+}
+
+void TestConsole::oauthLoginThenConnectsWithTheToken()
+{
+    if (const QString why = TestIssuer::unavailableReason(); !why.isEmpty())
+        QSKIP(qPrintable(why));
+    TestIssuer issuer;
+    QString error;
+    QVERIFY2(issuer.start(300, &error), qPrintable(error));
+    ScriptedBrowser browser;
+    m_console->setBrowserOpener([&browser](const QUrl &url) { browser.open(url); });
+
+    ConnectionProfile p = profile(QStringLiteral("sso"), ConnectionProfile::AuthKind::OAuth2);
+    p.issuer = issuer.url();
+    p.oauthClientId = issuer.clientId();
+    p.audience = issuer.resource();
+    QVERIFY2(m_console->profiles()->add(p, &error, &p), qPrintable(error));
+    // No login saved: opening the profile asks the browser to log in, then connects.
+    MainWindow *window = m_console->openProfile(p);
+    QTRY_VERIFY_WITH_TIMEOUT(browser.isDone(), 20000);
+    auto *login = window->findChild<QLabel *>(QStringLiteral("loginState"));
+    QTRY_VERIFY_WITH_TIMEOUT(login->text().contains(QStringLiteral("alice")), Wait);
+    // This gateway verifies no tokens yet (it refuses any credentials): the attempt with the
+    // token ends in a refusal the window explains, not in a loop of browser logins.
+    QTRY_COMPARE_WITH_TIMEOUT(window->connection()->state(), ConsoleConnection::State::Refused, Wait);
+    QVERIFY(window->findChild<QLabel *>(QStringLiteral("connectionState"))
+                ->text()
+                .contains(QStringLiteral("refused the login")));
 }
 
 QTEST_MAIN(TestConsole)
