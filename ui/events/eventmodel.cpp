@@ -28,6 +28,7 @@ EventModel::EventModel(QObject *parent)
     : QAbstractTableModel(parent)
 {
     m_flushTimer.setInterval(DefaultFlushIntervalMs);
+    m_flushTimer.setObjectName(QStringLiteral("eventFlush"));
     connect(&m_flushTimer, &QTimer::timeout, this, &EventModel::flush);
     m_clock.start();
 }

@@ -84,6 +84,7 @@ private:
 
     FieldPath m_field;
     qint64 m_windowMs = DefaultWindowMs;
+    QHash<QByteArray, qint64> m_lastAccepted; // device → time of its last plotted value
     int m_maxPoints = DefaultMaxPoints;
     int m_maxSeries = DefaultMaxSeries;
     std::vector<Series> m_series;

@@ -22,6 +22,9 @@ namespace drover::ui {
 namespace {
 
 constexpr int DefaultRefreshMs = 200; // 5 redraws a second at most
+// Every move of the time axis makes Qt Charts recompute every point of every line: the
+// chart as a whole holds about this many points, shared by its lines.
+constexpr int ChartPoints = 6000;
 constexpr int SlideMs = 1000;
 
 QString windowName(qint64 ms)
@@ -40,6 +43,8 @@ PlotWidget::PlotWidget(QWidget *parent)
 {
     m_refreshTimer.setSingleShot(true);
     m_refreshTimer.setInterval(DefaultRefreshMs);
+    m_refreshTimer.setObjectName(QStringLiteral("plotRefresh"));
+    m_slideTimer.setObjectName(QStringLiteral("plotSlide"));
     connect(&m_refreshTimer, &QTimer::timeout, this, &PlotWidget::refresh);
     m_slideTimer.setInterval(SlideMs);
     connect(&m_slideTimer, &QTimer::timeout, this, &PlotWidget::refresh);
@@ -119,7 +124,8 @@ QLineSeries *PlotWidget::lineSeries(const QString &device) const
 
 void PlotWidget::setRefreshInterval(int ms)
 {
-    m_refreshTimer.setInterval(std::max(0, ms));
+    m_baseRefreshMs = std::max(0, ms);
+    m_refreshTimer.setInterval(m_baseRefreshMs);
 }
 
 void PlotWidget::addEvents(const QList<ReceivedEvent> &events)
@@ -225,6 +231,10 @@ void PlotWidget::refresh()
     m_model.trim(now);
     updatePaths();
 
+    if (m_model.seriesCount() > m_lines.size()) {
+        const int perLine = ChartPoints / std::max(1, m_model.seriesCount());
+        m_model.setMaxPointsPerSeries(std::clamp(perLine, 100, PlotModel::DefaultMaxPoints));
+    }
     for (int i = int(m_lines.size()); i < m_model.seriesCount(); ++i) {
         auto *line = new QLineSeries;
         line->setName(m_model.series(i).device);
@@ -243,8 +253,10 @@ void PlotWidget::refresh()
     const qint64 end = m_model.windowEnd(now);
     const qint64 start = end - m_model.window();
     std::optional<std::pair<double, double>> range;
+    qsizetype points = 0;
     for (int i = 0; i < m_lines.size(); ++i) {
         const SeriesBuffer &buffer = m_model.series(i).buffer;
+        points += buffer.size();
         if (m_drawnRevisions[i] != buffer.revision()) {
             m_lines[i]->replace(buffer.toList()); // one redraw per series, whatever the point count
             m_drawnRevisions[i] = buffer.revision();
@@ -280,6 +292,10 @@ void PlotWidget::refresh()
     m_status->setText(status);
 
     ++m_refreshCount;
+    // Qt Charts recomputes every line it is given: with many devices a redraw costs tens of
+    // milliseconds, so redraws come less often the more points there are (one per 40 000
+    // points a second at most), and the event loop stays free for the table.
+    m_refreshTimer.setInterval(int(std::max<qsizetype>(m_baseRefreshMs, points / 40)));
     // While lines are shown the axis keeps sliding with the clock, slowly.
     if (m_model.seriesCount() > 0 && !m_slideTimer.isActive())
         m_slideTimer.start();

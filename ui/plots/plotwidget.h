@@ -77,6 +77,7 @@ private:
     void commitFieldText();
 
     PlotModel m_model;
+    int m_baseRefreshMs = 200; // setRefreshInterval(); more points stretch it
     QComboBox *m_fieldPicker = nullptr;
     QComboBox *m_windowPicker = nullptr;
     QLabel *m_status = nullptr;
