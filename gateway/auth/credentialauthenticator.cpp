@@ -1,22 +1,49 @@
 #include "credentialauthenticator.h"
 
+#include "apikeyverifier.h"
+#include "tokenverifier.h"
+
+#include <QRegularExpression>
+
 namespace drover::auth {
+
+bool CredentialAuthenticator::looksLikeJwt(const QByteArray &text)
+{
+    static const QRegularExpression jwt(QStringLiteral("^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*$"));
+    return text.size() >= 20 && jwt.match(QString::fromLatin1(text)).hasMatch();
+}
 
 void CredentialAuthenticator::authenticate(const Credentials &credentials, QObject *context,
                                            std::function<void(const AuthVerdict &)> done)
 {
-    AuthVerdict verdict = AuthVerdict::accept(Identity::anonymousUser());
-    if (credentials.username && credentials.password) {
-        verdict = AuthVerdict::refuse(AuthVerdict::Status::BadCredentials,
-                                      QStringLiteral("user name and password given, but no API key store is "
-                                                     "configured"));
-    } else if (credentials.username || credentials.password) {
-        verdict =
-            AuthVerdict::refuse(AuthVerdict::Status::BadCredentials,
-                                QStringLiteral("access token given, but no token issuer is configured"));
+    const auto refuse = [&](const QString &message) {
+        if (context && done)
+            done(AuthVerdict::refuse(AuthVerdict::Status::BadCredentials, message));
+    };
+    const bool hasUser = credentials.username.has_value();
+    const bool hasPassword = credentials.password.has_value();
+    if (!hasUser && !hasPassword) {
+        if (context && done)
+            done(AuthVerdict::accept(Identity::anonymousUser()));
+        return;
     }
-    if (context && done)
-        done(verdict);
+    if (hasUser && hasPassword) {
+        if (*credentials.username == *credentials.password && looksLikeJwt(*credentials.username))
+            return refuse(
+                QStringLiteral("an access token goes in the user name or in the password, not in both"));
+        if (!m_keys)
+            return refuse(QStringLiteral("user name and password given, but no API keys are configured"));
+        return m_keys->verify(QString::fromUtf8(*credentials.username), *credentials.password, context,
+                              std::move(done));
+    }
+    const QByteArray &token = hasUser ? *credentials.username : *credentials.password;
+    if (!hasUser && !looksLikeJwt(token))
+        return refuse(
+            QStringLiteral("a password without a user name is taken as an access token, and this is "
+                           "none: an API key needs its user name too"));
+    if (!m_tokens)
+        return refuse(QStringLiteral("access token given, but no token issuer is configured"));
+    m_tokens->verify(token, context, std::move(done));
 }
 
 } // namespace drover::auth
