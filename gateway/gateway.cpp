@@ -3,6 +3,8 @@
 #include "auth/accesspolicy.h"
 #include "auth/credentialauthenticator.h"
 #include "auth/deviceauthenticator.h"
+#include "auth/jwtverifier.h"
+#include "auth/storedapikeyverifier.h"
 #include "backend/embeddedcommandbus.h"
 #include "backend/embeddedeventlog.h"
 #include "demo/demoapplication.h"
@@ -14,6 +16,8 @@
 #include "session/mqttserver.h"
 #include "transport/inprocesslink.h"
 #include "transport/tcplistener.h"
+#include "transport/tlscredentials.h"
+#include "transport/tlslistener.h"
 #include "transport/websocketlistener.h"
 
 #include <QLoggingCategory>
@@ -38,6 +42,22 @@ session::ServerLimits limitsFrom(const config::SessionConfig &c)
     return limits;
 }
 
+transport::TlsCredentials::Files tlsFilesFrom(const config::TlsConfig &tls)
+{
+    using ClientCertificates = transport::TlsCredentials::ClientCertificates;
+    transport::TlsCredentials::Files files;
+    files.certificate = tls.certificateFile;
+    files.privateKey = tls.privateKeyFile;
+    files.passphrase = tls.privateKeyPassphraseFile;
+    files.clientCa = tls.clientCaFile;
+    files.clientCertificates = tls.clientCertificates == config::TlsConfig::ClientCertificates::Required
+                                   ? ClientCertificates::Required
+                                   : ClientCertificates::Optional;
+    files.minimumProtocol =
+        tls.minVersion == config::TlsConfig::Version::Tls13 ? QSsl::TlsV1_3OrLater : QSsl::TlsV1_2OrLater;
+    return files;
+}
+
 } // namespace
 
 Gateway::Gateway(config::Config config, QObject *parent)
@@ -53,6 +73,18 @@ Gateway::Gateway(config::Config config, QObject *parent)
     m_authenticator = std::make_unique<auth::CredentialAuthenticator>();
     m_policy = std::make_unique<auth::AccessPolicy>();
     applyApplications();
+    // API keys: user name + key, checked against the state directory's api-keys.json; a
+    // named user whom the policy lets use no application is refused at CONNECT.
+    m_apiKeys = std::make_unique<auth::StoredApiKeyVerifier>(
+        auth::ApiKeyStore::filePath(config::stateDirOf(m_config)));
+    static_cast<auth::CredentialAuthenticator *>(m_authenticator.get())->setApiKeyVerifier(m_apiKeys.get());
+    static_cast<auth::CredentialAuthenticator *>(m_authenticator.get())->setAccessPolicy(m_policy.get());
+    // OAuth2 access tokens of the configured issuers, for the integration API only (devices
+    // log in with their registry credentials).
+    if (!m_config.tokenIssuers.isEmpty()) {
+        m_tokens = std::make_unique<auth::JwtVerifier>(m_config.tokenIssuers);
+        static_cast<auth::CredentialAuthenticator *>(m_authenticator.get())->setTokenVerifier(m_tokens.get());
+    }
 
     session::ServerContext context;
     context.events = m_events.get();
@@ -115,8 +147,17 @@ void Gateway::applyApplications()
 {
     // Assigned in place: the session layer holds a pointer to this policy.
     *m_policy = auth::AccessPolicy();
-    for (const config::ApplicationConfig &app : std::as_const(m_config.applications))
-        m_policy->setApplication(app.name, {app.anonymousRead, app.anonymousCommand});
+    for (const config::ApplicationConfig &app : std::as_const(m_config.applications)) {
+        auth::AccessPolicy::ApplicationRules rules{app.anonymousRead, app.anonymousCommand, {}};
+        for (const config::MemberConfig &member : app.members) {
+            auth::AccessPolicy::Roles roles;
+            roles.setFlag(auth::AccessPolicy::Role::Reader, member.reader);
+            roles.setFlag(auth::AccessPolicy::Role::Publisher, member.publisher);
+            roles.setFlag(auth::AccessPolicy::Role::Admin, member.admin);
+            rules.members.insert(member.user, roles);
+        }
+        m_policy->setApplication(app.name, rules);
+    }
     if (!m_config.demo.enabled) {
         m_registry = registry::DeviceRegistry::create(m_config);
         return;
@@ -147,6 +188,125 @@ void Gateway::reload(const config::Config &config)
     applyApplications();
     qCInfo(lcGateway).noquote() << "configuration reloaded:" << m_registry->applicationCount()
                                 << "applications," << m_registry->deviceCount() << "devices";
+    m_apiKeys->reload(); // it logs what it read, or why it kept the keys it had
+    applyCertificates(config.tls);
+}
+
+bool Gateway::hasTlsListeners() const
+{
+    return std::any_of(m_config.listeners.cbegin(), m_config.listeners.cend(),
+                       [](const config::ListenerConfig &l) { return config::isTlsListener(l.kind); });
+}
+
+bool Gateway::loadCertificates(QString *error)
+{
+    if (m_tls || !hasTlsListeners())
+        return true;
+    QString reason;
+    std::optional<transport::TlsCredentials> loaded =
+        transport::TlsCredentials::load(tlsFilesFrom(m_config.tls), &reason);
+    if (!loaded) {
+        if (error)
+            *error = QStringLiteral("cannot use the TLS certificate: ") + reason;
+        return false;
+    }
+    m_tls = std::make_unique<transport::TlsCredentials>(std::move(*loaded));
+    for (const QString &warning : m_tls->warnings())
+        qCWarning(lcGateway).noquote() << "TLS:" << warning;
+    qCInfo(lcGateway).noquote() << "TLS certificate:" << m_tls->describe();
+    if (!m_config.tls.clientCaFile.isEmpty())
+        qCInfo(lcGateway).noquote() << "TLS device listeners ask for client certificates issued by"
+                                    << m_config.tls.clientCaFile
+                                    << (m_config.tls.clientCertificates ==
+                                                config::TlsConfig::ClientCertificates::Required
+                                            ? "(required)"
+                                            : "(optional; one that is sent must verify)");
+    return true;
+}
+
+void Gateway::reloadCertificates()
+{
+    applyCertificates(m_config.tls);
+}
+
+void Gateway::applyCertificates(const config::TlsConfig &tls)
+{
+    if (!m_tls)
+        return; // no TLS listener runs
+    QString reason;
+    std::optional<transport::TlsCredentials> loaded =
+        transport::TlsCredentials::load(tlsFilesFrom(tls), &reason);
+    if (!loaded) {
+        qCWarning(lcGateway).noquote() << "TLS certificate not reloaded, the running one stays:" << reason;
+        return;
+    }
+    m_config.tls = tls;
+    *m_tls = std::move(*loaded);
+    for (const QString &warning : m_tls->warnings())
+        qCWarning(lcGateway).noquote() << "TLS:" << warning;
+    // For the handshakes from now on; established connections keep theirs.
+    for (transport::TlsListener *listener : std::as_const(m_tlsListeners))
+        listener->setSslConfiguration(m_tls->applicationConfiguration());
+    for (transport::TlsListener *listener : std::as_const(m_deviceTlsListeners))
+        listener->setSslConfiguration(m_tls->deviceConfiguration());
+    for (transport::WebSocketListener *listener : std::as_const(m_webSocketListeners))
+        listener->setSslConfiguration(m_tls->applicationConfiguration()); // ws listeners ignore it
+    for (transport::WebSocketListener *listener : std::as_const(m_deviceWebSocketListeners))
+        listener->setSslConfiguration(m_tls->deviceConfiguration());
+    qCInfo(lcGateway).noquote() << "TLS certificate reloaded:" << m_tls->describe()
+                                << "- new connections get it, established ones keep theirs";
+}
+
+bool Gateway::startTlsListeners(const CannotListen &cannotListen)
+{
+    using Kind = config::ListenerConfig::Kind;
+    if (!hasTlsListeners())
+        return true;
+    QString certificateError;
+    const bool certificates = loadCertificates(&certificateError);
+    for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
+        if (!config::isTlsListener(listenerConfig.kind))
+            continue;
+        const bool devices =
+            listenerConfig.kind == Kind::DeviceMqtts || listenerConfig.kind == Kind::DeviceSecureWebSocket;
+        const bool webSocket = listenerConfig.kind == Kind::SecureWebSocket ||
+                               listenerConfig.kind == Kind::DeviceSecureWebSocket;
+        const QString what =
+            QStringLiteral("%1 over %2")
+                .arg(devices ? QStringLiteral("devices") : QStringLiteral("MQTT"),
+                     webSocket ? QStringLiteral("secure WebSockets") : QStringLiteral("TLS"));
+        if (!certificates) {
+            if (cannotListen(what, listenerConfig, certificateError))
+                continue;
+            return false;
+        }
+        session::MqttServer *server = devices ? m_deviceServer.get() : m_server.get();
+        const QSslConfiguration tls =
+            devices ? m_tls->deviceConfiguration() : m_tls->applicationConfiguration();
+        QString reason;
+        if (webSocket) {
+            auto listener = std::make_unique<transport::WebSocketListener>(server, tls);
+            if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
+                if (cannotListen(what, listenerConfig, reason))
+                    continue;
+                return false;
+            }
+            qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
+            listener->setParent(this);
+            (devices ? m_deviceWebSocketListeners : m_webSocketListeners).append(listener.release());
+            continue;
+        }
+        auto listener = std::make_unique<transport::TlsListener>(server, tls);
+        if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
+            if (cannotListen(what, listenerConfig, reason))
+                continue;
+            return false;
+        }
+        qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
+        listener->setParent(this);
+        (devices ? m_deviceTlsListeners : m_tlsListeners).append(listener.release());
+    }
+    return true;
 }
 
 Gateway::~Gateway()
@@ -162,6 +322,15 @@ Gateway::~Gateway()
 bool Gateway::start(QString *error, QStringList *skipped)
 {
     using Kind = config::ListenerConfig::Kind;
+    if (m_tokens) {
+        // Keys are fetched in the background; a CONNECT that comes first waits for them.
+        if (!m_tokens->configurationError().isEmpty()) {
+            if (error)
+                *error = m_tokens->configurationError();
+            return false;
+        }
+        m_tokens->start();
+    }
     // A listener that can't be bound ends the start, or (with `skipped`) is left out.
     const auto cannotListen = [&](const QString &what, const config::ListenerConfig &listenerConfig,
                                   const QString &reason) {
@@ -213,6 +382,8 @@ bool Gateway::start(QString *error, QStringList *skipped)
         listener->setParent(this);
         (devices ? m_deviceWebSocketListeners : m_webSocketListeners).append(listener.release());
     }
+    if (!startTlsListeners(cannotListen))
+        return false;
     for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
         if (listenerConfig.kind != config::ListenerConfig::Kind::DeviceHttp)
             continue;
@@ -266,6 +437,8 @@ void Gateway::shutdown()
         listener->close();
     for (transport::WebSocketListener *listener : m_webSocketListeners + m_deviceWebSocketListeners)
         listener->close();
+    for (transport::TlsListener *listener : m_tlsListeners + m_deviceTlsListeners)
+        listener->close();
     m_httpEndpoint->close();
     delete std::exchange(m_demo, nullptr);
     // Clients that don't close within the grace period are cut off.
@@ -289,6 +462,8 @@ QStringList Gateway::listenerUrls() const
         if (!m_deviceListeners.contains(listener))
             urls.append(listener->url());
     }
+    for (const transport::TlsListener *listener : m_tlsListeners)
+        urls.append(listener->url());
     for (const transport::WebSocketListener *listener : m_webSocketListeners)
         urls.append(listener->url());
     return urls;
@@ -303,6 +478,8 @@ QStringList Gateway::deviceListenerUrls() const
 {
     QStringList urls;
     for (const transport::TcpListener *listener : m_deviceListeners)
+        urls.append(listener->url());
+    for (const transport::TlsListener *listener : m_deviceTlsListeners)
         urls.append(listener->url());
     for (const transport::WebSocketListener *listener : m_deviceWebSocketListeners)
         urls.append(listener->url());

@@ -6,6 +6,7 @@
 
 #include <QObject>
 #include <QStringList>
+#include <functional>
 #include <memory>
 
 namespace drover::backend {
@@ -15,6 +16,8 @@ class EmbeddedCommandBus;
 namespace drover::auth {
 class Authenticator;
 class AccessPolicy;
+class StoredApiKeyVerifier;
+class JwtVerifier;
 } // namespace drover::auth
 namespace drover::session {
 class MqttServer;
@@ -22,6 +25,8 @@ class DeviceEndpoint;
 } // namespace drover::session
 namespace drover::transport {
 class TcpListener;
+class TlsCredentials;
+class TlsListener;
 class WebSocketListener;
 } // namespace drover::transport
 namespace drover::demo {
@@ -54,17 +59,29 @@ public:
     void shutdown();
 
     // Takes the applications and devices of config: a new device registry replaces the
-    // current one as a whole, and the applications' anonymous rights are replaced. Nothing
-    // else of config is applied (listeners, limits, retention and the demo need a restart).
-    // Connections stay; password checks already running finish against the old registry.
+    // current one as a whole, and the applications' anonymous rights and members are
+    // replaced; the API keys are read again. Nothing else of config is applied (listeners,
+    // limits, retention, the state directory and the demo need a restart). Connections stay;
+    // password checks already running finish against the old registry.
     void reload(const config::Config &config);
+
+    // TLS (mqtts, device-mqtts, wss, device-wss listeners): reads the certificate, key and
+    // client CA of config().tls. False with `error` ("cannot use the TLS certificate: <file>:
+    // <reason>") when they can't be used; true when no listener needs them. start() calls it
+    // if nobody did; droverd calls it first, so that a bad certificate is a configuration error.
+    bool loadCertificates(QString *error);
+    bool hasTlsListeners() const;
+    // Reads the TLS files of config().tls again (reload() does it with the new [tls]): new
+    // connections get the new certificate, established ones keep theirs. A certificate or
+    // key that can't be used leaves the running one in place, and the log says why.
+    void reloadCertificates();
 
     const config::Config &config() const { return m_config; }
     // The current device registry. Hold on to the pointer for as long as a consistent view
     // is needed; a reload swaps in a new registry and leaves the old one to its holders.
     std::shared_ptr<const registry::DeviceRegistry> registry() const { return m_registry; }
-    // mqtt://HOST:PORT (and ws://HOST:PORT/mqtt) of every listener of the integration API /
-    // device endpoint, with the ports actually bound.
+    // mqtt://HOST:PORT (and mqtts://, ws://HOST:PORT/mqtt, wss://) of every listener of the
+    // integration API / device endpoint, with the ports actually bound.
     QStringList listenerUrls() const;
     QStringList deviceListenerUrls() const;
     // http://HOST:PORT of every listener of the device HTTP endpoint.
@@ -78,10 +95,19 @@ private:
     void finishStop();
     void prepareDemoDevices();
     void applyApplications();
+    using CannotListen = std::function<bool(const QString &what, const config::ListenerConfig &listener,
+                                            const QString &reason)>;
+    bool startTlsListeners(const CannotListen &cannotListen);
+    void applyCertificates(const config::TlsConfig &tls);
 
     config::Config m_config;
     std::unique_ptr<backend::EmbeddedEventLog> m_events;
     std::unique_ptr<backend::EmbeddedCommandBus> m_commands;
+    // The state directory's api-keys.json; before the authenticator, which points to it.
+    std::unique_ptr<auth::StoredApiKeyVerifier> m_apiKeys;
+    // OAuth2 access tokens of config().tokenIssuers (none configured: null); before the
+    // authenticator, which points to it.
+    std::unique_ptr<auth::JwtVerifier> m_tokens;
     std::unique_ptr<auth::Authenticator> m_authenticator;
     std::unique_ptr<auth::AccessPolicy> m_policy;
     std::shared_ptr<const registry::DeviceRegistry> m_registry;
@@ -97,6 +123,11 @@ private:
     // this object.
     QList<transport::WebSocketListener *> m_webSocketListeners;
     QList<transport::WebSocketListener *> m_deviceWebSocketListeners;
+    // MQTT over TLS (children of this object) and what every TLS listener presents; secure
+    // WebSocket listeners are in the lists above.
+    std::unique_ptr<transport::TlsCredentials> m_tls;
+    QList<transport::TlsListener *> m_tlsListeners;
+    QList<transport::TlsListener *> m_deviceTlsListeners;
     demo::DemoApplication *m_demo = nullptr;
     QStringList m_demoDevices;     // the simulated ones (names the configuration doesn't take)
     QByteArray m_demoPassword;     // theirs, random per process; never logged

@@ -1,6 +1,7 @@
 // droverd: the headless Drover gateway (a service under systemd, or a lab on a laptop).
 #include "config/commandlineoptions.h"
 #include "gateway.h"
+#include "keyscommand.h"
 #include "logsetup.h"
 #include "registry/passwordhasher.h"
 #include "signalwatcher.h"
@@ -41,12 +42,20 @@ Devices: give each [[application.device]] in the --config file a password-hash m
                               prompts twice without echo) and prints its Argon2id hash.
                               Must be the first argument: echo -n secret | droverd hash-password
 
+API keys: applications log in with user name = a user, password = one of their keys.
+  droverd keys create --user NAME [--expires 30d] [--label TEXT]   prints a new key once
+  droverd keys list [--user NAME]         droverd keys revoke ID | --user NAME --all
+  They work on the --state-dir (or the --config file's state-dir); see droverd keys --help.
+  What a user may do: [[application.member]] user = "NAME", roles = reader, publisher, admin.
+
 Signals: SIGINT/SIGTERM shut down gracefully (MQTT 5 clients get DISCONNECT 0x8B).
 SIGHUP re-reads the --config file (with the same options applied) and replaces the device
 registry and the application list; listeners and other settings need a restart. A file
-that doesn't validate is logged and the running configuration is kept.
+that doesn't validate is logged and the running configuration is kept. SIGHUP also
+re-reads the TLS certificate and key (--tls-cert, --tls-key, [tls]): new connections get
+them, established ones stay; files that can't be used leave the running ones in place.
 Exit status: 0 after a clean shutdown, 1 if a listener can't be bound, 2 for a usage or
-configuration error.)";
+configuration error (a TLS certificate or key that can't be used is one).)";
 
 constexpr auto HashPasswordHelp =
     R"(Usage: droverd hash-password
@@ -215,6 +224,12 @@ int main(int argc, char *argv[])
     // A subcommand, not an option: it must work before (and without) any option parsing.
     if (argc >= 2 && std::strcmp(argv[1], "hash-password") == 0)
         return hashPassword(argc, argv);
+    if (argc >= 2 && std::strcmp(argv[1], "keys") == 0) {
+        QStringList arguments;
+        for (int i = 2; i < argc; ++i)
+            arguments.append(QString::fromLocal8Bit(argv[i]));
+        return drover::KeysCommand::run(arguments);
+    }
 
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("droverd"));
@@ -235,8 +250,8 @@ int main(int argc, char *argv[])
         parser.showVersion();
     if (!parser.positionalArguments().isEmpty()) {
         const QString argument = parser.positionalArguments().first();
-        fail(argument == QLatin1String("hash-password")
-                 ? QStringLiteral("hash-password must be the first argument: droverd hash-password")
+        fail(argument == QLatin1String("hash-password") || argument == QLatin1String("keys")
+                 ? QStringLiteral("%1 must be the first argument: droverd %1").arg(argument)
                  : QStringLiteral("unexpected argument '%1' (see --help)").arg(argument),
              2);
     }
@@ -260,6 +275,10 @@ int main(int argc, char *argv[])
     drover::SignalWatcher signals_;
     drover::Gateway gateway(config);
     QString error;
+    // The TLS files are part of the configuration: one that can't be used is a configuration
+    // error (status 2), not a listener that can't be bound.
+    if (!gateway.loadCertificates(&error))
+        fail(error, 2);
     if (!gateway.start(&error))
         fail(error, 1);
 
@@ -269,6 +288,11 @@ int main(int argc, char *argv[])
     });
     QObject::connect(&signals_, &drover::SignalWatcher::reload, &gateway, [&] {
         if (!gatewayOptions.hasConfigFile(parser)) {
+            if (gateway.hasTlsListeners()) {
+                qCInfo(lcMain) << "SIGHUP: reloading the TLS certificate (no --config to reload)";
+                gateway.reloadCertificates();
+                return;
+            }
             qCInfo(lcMain) << "SIGHUP: droverd runs without --config, so there is nothing to reload";
             return;
         }
@@ -281,8 +305,9 @@ int main(int argc, char *argv[])
             return;
         }
         qCInfo(lcMain).noquote() << "SIGHUP: reloading" << path
-                                 << "- only the device registry and the application list are reloaded;"
-                                    " listeners and other settings apply at the next start";
+                                 << "- only the device registry, the application list (members too), the"
+                                    " API keys and the TLS certificate are reloaded; listeners and other"
+                                    " settings apply at the next start";
         gateway.reload(*reloaded);
     });
     QObject::connect(&gateway, &drover::Gateway::stopped, &app, [] {

@@ -5,6 +5,7 @@
 #include "identity.h"
 
 #include <QByteArray>
+#include <QByteArrayList>
 #include <QObject>
 #include <functional>
 #include <optional>
@@ -16,6 +17,10 @@ struct Credentials {
     std::optional<QByteArray> password;
     QByteArray clientId;
     bool passwordOnlyAllowed = false; // MQTT 5 may send a password without a user name
+    // MQTT 5 enhanced authentication (CONNECT, or AUTH to re-authenticate): the method, one
+    // of Authenticator::authenticationMethods(), and its data; empty when not used.
+    QByteArray authenticationMethod;
+    QByteArray authenticationData;
 };
 
 struct AuthVerdict {
@@ -43,6 +48,11 @@ public:
     // `context` is destroyed first.
     virtual void authenticate(const Credentials &credentials, QObject *context,
                               std::function<void(const AuthVerdict &)> done) = 0;
+
+    // The MQTT 5 Authentication Methods this authenticator understands (single-step: the
+    // Authentication Data alone proves who the client is, at CONNECT and again in AUTH
+    // re-authentication). None by default.
+    virtual QByteArrayList authenticationMethods() const { return {}; }
 };
 
 } // namespace drover::auth

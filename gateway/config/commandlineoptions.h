@@ -37,10 +37,17 @@ private:
     QCommandLineOption m_deviceHttp;
     QCommandLineOption m_ws;
     QCommandLineOption m_deviceWs;
+    QCommandLineOption m_mqtts;
+    QCommandLineOption m_deviceMqtts;
+    QCommandLineOption m_wss;
+    QCommandLineOption m_deviceWss;
+    QCommandLineOption m_tlsCert;
+    QCommandLineOption m_tlsKey;
     QCommandLineOption m_demo;
     QCommandLineOption m_demoRate;
     QCommandLineOption m_demoDevices;
     QCommandLineOption m_logLevel;
+    QCommandLineOption m_stateDir;
 };
 
 } // namespace drover::config

@@ -165,6 +165,10 @@ const KindName kindNames[] = {
     {ListenerConfig::Kind::DeviceHttp, QLatin1String("device-http")},
     {ListenerConfig::Kind::WebSocket, QLatin1String("ws")},
     {ListenerConfig::Kind::DeviceWebSocket, QLatin1String("device-ws")},
+    {ListenerConfig::Kind::Mqtts, QLatin1String("mqtts")},
+    {ListenerConfig::Kind::DeviceMqtts, QLatin1String("device-mqtts")},
+    {ListenerConfig::Kind::SecureWebSocket, QLatin1String("wss")},
+    {ListenerConfig::Kind::DeviceSecureWebSocket, QLatin1String("device-wss")},
 };
 
 } // namespace
@@ -261,6 +265,24 @@ QString listenerKindName(ListenerConfig::Kind kind)
         }
     }
     return QString();
+}
+
+bool isTlsListener(ListenerConfig::Kind kind)
+{
+    switch (kind) {
+    case ListenerConfig::Kind::Mqtts:
+    case ListenerConfig::Kind::DeviceMqtts:
+    case ListenerConfig::Kind::SecureWebSocket:
+    case ListenerConfig::Kind::DeviceSecureWebSocket:
+        return true;
+    case ListenerConfig::Kind::Mqtt:
+    case ListenerConfig::Kind::DeviceMqtt:
+    case ListenerConfig::Kind::DeviceHttp:
+    case ListenerConfig::Kind::WebSocket:
+    case ListenerConfig::Kind::DeviceWebSocket:
+        break;
+    }
+    return false;
 }
 
 QStringList listenerKindNames()
@@ -387,6 +409,48 @@ bool isValidDeviceName(const QString &name, QString *error)
 {
     return isValidName(name, QLatin1String("device"), QLatin1String("a device name must not be empty"),
                        QLatin1String("/+#@"), error);
+}
+
+bool isValidUserName(const QString &name, QString *error)
+{
+    constexpr qsizetype maxLength = 256;
+    if (name.isEmpty()) {
+        setError(error, QLatin1String("a user name must not be empty"));
+        return false;
+    }
+    if (name.size() > maxLength) {
+        setError(error, QLatin1String("a user name has at most ") + QString::number(maxLength) +
+                            QLatin1String(" characters"));
+        return false;
+    }
+    for (QChar c : name) {
+        if (c.isSpace() || c.category() == QChar::Other_Control) {
+            setError(error, QLatin1String("user name \"") + name +
+                                QLatin1String("\" contains whitespace or a control character"));
+            return false;
+        }
+    }
+    return true;
+}
+
+QString defaultStateDir()
+{
+    // systemd hands a unit with StateDirectory=drover its directory in $STATE_DIRECTORY
+    // (several, colon-separated, if the unit asks for several: the first is ours).
+    const QString systemd = qEnvironmentVariable("STATE_DIRECTORY").section(QLatin1Char(':'), 0, 0);
+    if (!systemd.isEmpty()) {
+        return systemd;
+    }
+    const QString xdg = qEnvironmentVariable("XDG_STATE_HOME");
+    if (xdg.startsWith(QLatin1Char('/'))) { // the XDG spec ignores relative paths
+        return xdg + QLatin1String("/drover");
+    }
+    return qEnvironmentVariable("HOME") + QLatin1String("/.local/state/drover");
+}
+
+QString stateDirOf(const Config &config)
+{
+    return config.stateDir.isEmpty() ? defaultStateDir() : config.stateDir;
 }
 
 bool isValidPasswordHash(const QByteArray &hash, QString *error)

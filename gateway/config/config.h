@@ -14,12 +14,16 @@ namespace drover::config {
 
 struct ListenerConfig {
     enum class Kind {
-        Mqtt,            // the integration API for applications
-        DeviceMqtt,      // the device endpoint
-        DeviceHttp,      // the device HTTP endpoint
-        WebSocket,       // the integration API, MQTT over WebSockets
-        DeviceWebSocket, // the device endpoint, MQTT over WebSockets
-    };                   // TLS kinds come with the transport
+        Mqtt,                  // the integration API for applications
+        DeviceMqtt,            // the device endpoint
+        DeviceHttp,            // the device HTTP endpoint
+        WebSocket,             // the integration API, MQTT over WebSockets
+        DeviceWebSocket,       // the device endpoint, MQTT over WebSockets
+        Mqtts,                 // the integration API, MQTT over TLS (certificate: TlsConfig)
+        DeviceMqtts,           // the device endpoint, MQTT over TLS
+        SecureWebSocket,       // the integration API, MQTT over WebSockets over TLS (wss)
+        DeviceSecureWebSocket, // the device endpoint, wss
+    };
     Kind kind = Kind::Mqtt;
     QHostAddress address = QHostAddress::LocalHost;
     quint16 port = 1883; // 0 picks a free port; the log says which
@@ -46,16 +50,31 @@ struct DeviceConfig {
     }
 };
 
+// A named user (an API key's user, an access token's subject) and their roles in one
+// application. reader: subscribe to its events; publisher: send commands to its devices;
+// admin: both (and whatever manages the application, later).
+struct MemberConfig {
+    QString user;
+    bool reader = false;
+    bool publisher = false;
+    bool admin = false;
+    bool operator==(const MemberConfig &o) const
+    {
+        return user == o.user && reader == o.reader && publisher == o.publisher && admin == o.admin;
+    }
+};
+
 struct ApplicationConfig {
     QString name;
     // What clients that connect without credentials may do with this application.
     bool anonymousRead = false;
     bool anonymousCommand = false;
     QList<DeviceConfig> devices;
+    QList<MemberConfig> members;
     bool operator==(const ApplicationConfig &o) const
     {
         return name == o.name && anonymousRead == o.anonymousRead && anonymousCommand == o.anonymousCommand &&
-               devices == o.devices;
+               devices == o.devices && members == o.members;
     }
 
     // The device called name, or nullptr.
@@ -92,11 +111,65 @@ struct SessionConfig {
     qint64 socketHighWaterBytes = 512 * 1024;
 };
 
+// An OAuth2/OpenID Connect issuer whose access tokens the integration API accepts
+// ([[token-issuer]]). Its discovery document and key set are fetched at startup.
+struct TokenIssuerConfig {
+    QString url;           // the issuer identifier, compared with `iss` exactly
+    QStringList audiences; // a token's `aud` must name one of them
+    bool matchAzp = false; // ... or its `azp` (authorized party) may, instead
+    // The claim that names the user; empty: preferred_username, else sub.
+    QString usernameClaim;
+    qint64 leewaySeconds = 30; // clock skew allowed for exp, nbf and iat
+    QStringList allowedAlgorithms{QStringLiteral("RS256"), QStringLiteral("ES256"), QStringLiteral("PS256")};
+    // A token signed by a key the cached key set lacks refetches it at most this often.
+    qint64 keyRefetchIntervalSeconds = 30;
+    // RFC 7662 introspection of opaque (non-JWT) tokens; off unless clientId is set.
+    QString introspectionEndpoint; // empty: the discovery document's introspection_endpoint
+    QString introspectionClientId;
+    QString introspectionSecretFile; // the client secret, read at startup; never in the config
+    bool introspection() const { return !introspectionClientId.isEmpty(); }
+    bool operator==(const TokenIssuerConfig &o) const
+    {
+        return url == o.url && audiences == o.audiences && matchAzp == o.matchAzp &&
+               usernameClaim == o.usernameClaim && leewaySeconds == o.leewaySeconds &&
+               allowedAlgorithms == o.allowedAlgorithms &&
+               keyRefetchIntervalSeconds == o.keyRefetchIntervalSeconds &&
+               introspectionEndpoint == o.introspectionEndpoint &&
+               introspectionClientId == o.introspectionClientId &&
+               introspectionSecretFile == o.introspectionSecretFile;
+    }
+};
+
 struct DemoConfig {
     bool enabled = false;
     QString application = QStringLiteral("demo");
     int devices = 3;
     double rate = 1.0; // events per second per device
+};
+
+// The certificate of every TLS listener ([tls]; --tls-cert, --tls-key). Paths as given on
+// the command line; ConfigLoader::loadFile makes the file's relative to its directory.
+struct TlsConfig {
+    enum class ClientCertificates {
+        Optional, // device listeners ask; a certificate that is sent must chain to clientCaFile
+        Required, // a device without a valid certificate fails the TLS handshake
+    };
+    enum class Version {
+        Tls12, // TLS 1.2 or later
+        Tls13, // TLS 1.3 only
+    };
+    QString certificateFile;          // PEM: the server's certificate, then its chain
+    QString privateKeyFile;           // PEM
+    QString privateKeyPassphraseFile; // its first line decrypts privateKeyFile; empty: not encrypted
+    QString clientCaFile;             // PEM CA certificates of the devices; empty: none asked for
+    ClientCertificates clientCertificates = ClientCertificates::Optional;
+    Version minVersion = Version::Tls12;
+    bool operator==(const TlsConfig &o) const
+    {
+        return certificateFile == o.certificateFile && privateKeyFile == o.privateKeyFile &&
+               privateKeyPassphraseFile == o.privateKeyPassphraseFile && clientCaFile == o.clientCaFile &&
+               clientCertificates == o.clientCertificates && minVersion == o.minVersion;
+    }
 };
 
 struct Config {
@@ -108,10 +181,14 @@ struct Config {
         ListenerConfig{ListenerConfig::Kind::DeviceHttp, QHostAddress::LocalHost, 8088},
     };
     QList<ApplicationConfig> applications;
+    // Where droverd keeps what it writes (api-keys.json); empty: defaultStateDir().
+    QString stateDir;
     RetentionConfig retention;
     SessionConfig session;
     CommandsConfig commands;
     DemoConfig demo;
+    QList<TokenIssuerConfig> tokenIssuers; // none: access tokens are refused
+    TlsConfig tls;
 
     // The application called name, or nullptr.
     const ApplicationConfig *application(const QString &name) const;
@@ -131,6 +208,8 @@ QString formatListenAddress(const ListenerConfig &listener);
 // Listener kinds by their configuration name ("mqtt"); nullopt for an unknown name.
 std::optional<ListenerConfig::Kind> listenerKindFromName(const QString &name);
 QString listenerKindName(ListenerConfig::Kind kind);
+// Whether listeners of `kind` speak TLS (and so need TlsConfig's certificate and key).
+bool isTlsListener(ListenerConfig::Kind kind);
 // Every known kind name, for error messages and --help.
 QStringList listenerKindNames();
 
@@ -151,6 +230,16 @@ bool isValidApplicationName(const QString &name, QString *error);
 // Whether name may be a device name: the application name rules, and no '@' either,
 // because user names of the form "device@application" separate the two with it.
 bool isValidDeviceName(const QString &name, QString *error);
+
+// Whether name may be a user name (of API keys and application members): non-empty, at
+// most 256 characters, no whitespace or control characters.
+bool isValidUserName(const QString &name, QString *error);
+
+// The state directory when none is configured: $STATE_DIRECTORY (systemd's StateDirectory=),
+// else $XDG_STATE_HOME/drover, else $HOME/.local/state/drover.
+QString defaultStateDir();
+// config.stateDir, or defaultStateDir() when it is empty.
+QString stateDirOf(const Config &config);
 
 // Whether hash is an Argon2 hash string as libsodium's crypto_pwhash_str writes it:
 // "$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>" ("$argon2i$" too), salt and

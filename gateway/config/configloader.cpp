@@ -1,7 +1,10 @@
 #include "configloader.h"
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QHash>
+#include <QUrl>
 
 #include <toml++/toml.h>
 
@@ -398,7 +401,11 @@ void readListener(Reader &reader, const toml::table &table, const QString &path,
     case ListenerConfig::Kind::DeviceHttp:
     case ListenerConfig::Kind::WebSocket:
     case ListenerConfig::Kind::DeviceWebSocket:
-        break; // plain TCP has nothing beyond the address; TLS kinds add their certificate keys here
+    case ListenerConfig::Kind::Mqtts:
+    case ListenerConfig::Kind::DeviceMqtts:
+    case ListenerConfig::Kind::SecureWebSocket:
+    case ListenerConfig::Kind::DeviceSecureWebSocket:
+        break; // nothing beyond the address: TLS listeners share the certificate of [tls]
     }
     reader.readFields(table, path, fields);
     if (!addressNode) {
@@ -562,6 +569,62 @@ void readDevices(Reader &reader, const toml::node &node, const QString &path, Ap
     }
 }
 
+// Reads [[application.member]]: a user and their roles in this application.
+void readMembers(Reader &reader, const toml::node &node, const QString &path, ApplicationConfig &app)
+{
+    QHash<QString, toml::source_index> firstLine; // user -> line where first given roles
+    reader.tables(
+        node, path,
+        [&](const toml::table &table, const QString &elementPath) {
+            MemberConfig member;
+            bool named = false;
+            bool hasRoles = false;
+            reader.readFields(
+                table, elementPath,
+                {
+                    {"user", uniqueName(reader, firstLine, isValidUserName, QStringLiteral("member"),
+                                        QStringLiteral(" in this application"), member.user, named)},
+                    {"roles",
+                     [&](const toml::node &n, const QString &keyPath) {
+                         hasRoles = true;
+                         const toml::array *roles = n.as_array();
+                         if (!roles) {
+                             reader.fail(n.source(), keyPath,
+                                         QLatin1String("expected an array of roles such as [\"reader\"] "
+                                                       "(reader, publisher, admin), ") +
+                                             gotText(n, false));
+                             return;
+                         }
+                         if (roles->empty()) {
+                             reader.fail(
+                                 n.source(), keyPath,
+                                 QStringLiteral("name at least one role: reader, publisher or admin"));
+                             return;
+                         }
+                         const QStringList choices{QStringLiteral("reader"), QStringLiteral("publisher"),
+                                                   QStringLiteral("admin")};
+                         for (std::size_t i = 0; i < roles->size(); ++i) {
+                             const std::optional<QString> role =
+                                 reader.choice(*roles->get(i), indexPath(keyPath, i), choices);
+                             member.reader = member.reader || role == choices.at(0);
+                             member.publisher = member.publisher || role == choices.at(1);
+                             member.admin = member.admin || role == choices.at(2);
+                         }
+                     }},
+                });
+            if (!named) {
+                reader.fail(table.source(), childPath(elementPath, "user"),
+                            QStringLiteral("required key is missing"));
+            }
+            if (!hasRoles) {
+                reader.fail(table.source(), childPath(elementPath, "roles"),
+                            QStringLiteral("required key is missing (reader, publisher and/or admin)"));
+            }
+            app.members.append(member);
+        },
+        QStringLiteral("application.member"));
+}
+
 void readApplications(Reader &reader, const toml::node &node, const QString &path, Config &config)
 {
     QHash<QString, toml::source_index> firstLine; // name -> line where it was first defined
@@ -595,6 +658,8 @@ void readApplications(Reader &reader, const toml::node &node, const QString &pat
                  }},
                 {"device",
                  [&](const toml::node &n, const QString &keyPath) { readDevices(reader, n, keyPath, app); }},
+                {"member",
+                 [&](const toml::node &n, const QString &keyPath) { readMembers(reader, n, keyPath, app); }},
             });
         if (!named) {
             reader.fail(table.source(), childPath(elementPath, "name"),
@@ -673,6 +738,287 @@ void readDemo(Reader &reader, const toml::table &table, const QString &path, Dem
                       });
 }
 
+// An issuer identifier or endpoint: https, or http on a loopback address only (a local test
+// issuer); no query, fragment or user info.
+bool isValidIssuerUrl(const QString &text, QString *reason)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    const bool loopback = url.host() == QLatin1String("localhost") || QHostAddress(url.host()).isLoopback();
+    if (!url.isValid() || url.host().isEmpty()) {
+        *reason =
+            QLatin1String("expected an absolute URL such as \"https://login.example.com/realms/iot\", got ") +
+            quoted(text);
+    } else if (url.scheme() != QLatin1String("https") &&
+               !(url.scheme() == QLatin1String("http") && loopback)) {
+        *reason = QLatin1String("expected an https:// URL (http:// only on a loopback address), got ") +
+                  quoted(text);
+    } else if (url.hasQuery() || url.hasFragment() || !url.userInfo().isEmpty()) {
+        *reason = QLatin1String("expected a URL without query, fragment or user info, got ") + quoted(text);
+    } else {
+        return true;
+    }
+    return false;
+}
+
+// A string, or an array of strings, none empty.
+QStringList stringList(Reader &reader, const toml::node &node, const QString &path, const QString &example)
+{
+    QStringList out;
+    if (node.is_string()) {
+        if (const std::optional<QString> s = reader.nonEmptyString(node, path)) {
+            out.append(*s);
+        }
+        return out;
+    }
+    const toml::array *array = node.as_array();
+    if (!array || array->empty()) {
+        reader.fail(node.source(), path,
+                    QLatin1String("expected a string or a non-empty array of strings such as ") + example +
+                        QLatin1String(", ") + gotText(node, false));
+        return out;
+    }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        if (const std::optional<QString> s = reader.nonEmptyString(*array->get(i), indexPath(path, i))) {
+            if (!out.contains(*s)) {
+                out.append(*s);
+            }
+        }
+    }
+    return out;
+}
+
+void readIntrospection(Reader &reader, const toml::table &table, const QString &path,
+                       TokenIssuerConfig &issuer)
+{
+    reader.readFields(
+        table, path,
+        {
+            {"endpoint",
+             [&](const toml::node &n, const QString &p) {
+                 const std::optional<QString> v = reader.nonEmptyString(n, p);
+                 QString reason;
+                 if (v && !isValidIssuerUrl(*v, &reason)) {
+                     reader.fail(n.source(), p, reason);
+                 } else if (v) {
+                     issuer.introspectionEndpoint = *v;
+                 }
+             }},
+            {"client-id",
+             [&](const toml::node &n, const QString &p) {
+                 if (const std::optional<QString> v = reader.nonEmptyString(n, p)) {
+                     issuer.introspectionClientId = *v;
+                 }
+             }},
+            {"client-secret-file",
+             [&](const toml::node &n, const QString &p) {
+                 const std::optional<QString> v = reader.nonEmptyString(n, p);
+                 if (v && !QDir::isAbsolutePath(*v)) {
+                     reader.fail(
+                         n.source(), p,
+                         QLatin1String("expected an absolute path (a file holding the client secret), got ") +
+                             quoted(*v));
+                 } else if (v) {
+                     issuer.introspectionSecretFile = *v;
+                 }
+             }},
+        });
+    // A key that is present but wrong has had its own error already.
+    if (!table.contains("client-id")) {
+        reader.fail(table.source(), childPath(path, "client-id"), QStringLiteral("required key is missing"));
+    }
+    // An inline client-secret is refused as an unknown key; that is the error to show.
+    if (!table.contains("client-secret-file") && !table.contains("client-secret")) {
+        reader.fail(table.source(), childPath(path, "client-secret-file"),
+                    QStringLiteral("required key is missing (the secret is never written in this file)"));
+    }
+}
+
+// Reads [[token-issuer]]: OAuth2/OIDC issuers whose access tokens the integration API accepts.
+void readTokenIssuers(Reader &reader, const toml::node &node, const QString &path, Config &config)
+{
+    QHash<QString, toml::source_index> firstLine; // url -> line where it was first given
+    bool introspectionSeen = false;
+    reader.tables(node, path, [&](const toml::table &table, const QString &elementPath) {
+        TokenIssuerConfig issuer;
+        reader.readFields(
+            table, elementPath,
+            {
+                {"url",
+                 [&](const toml::node &n, const QString &p) {
+                     const std::optional<QString> v = reader.nonEmptyString(n, p);
+                     QString reason;
+                     if (!v) {
+                         return;
+                     }
+                     if (!isValidIssuerUrl(*v, &reason)) {
+                         reader.fail(n.source(), p, reason);
+                         return;
+                     }
+                     const auto first = firstLine.constFind(*v);
+                     if (first != firstLine.cend()) {
+                         reader.fail(n.source(), p,
+                                     QLatin1String("issuer ") + quoted(*v) +
+                                         QLatin1String(" is already configured (line ") +
+                                         QString::number(*first) + QLatin1Char(')'));
+                         return;
+                     }
+                     firstLine.insert(*v, n.source().begin.line);
+                     issuer.url = *v;
+                 }},
+                {"audience",
+                 [&](const toml::node &n, const QString &p) {
+                     issuer.audiences = stringList(reader, n, p, QStringLiteral("[\"urn:drover:mqtt\"]"));
+                 }},
+                {"match-azp",
+                 [&](const toml::node &n, const QString &p) {
+                     if (const std::optional<bool> v = reader.boolean(n, p)) {
+                         issuer.matchAzp = *v;
+                     }
+                 }},
+                {"username-claim",
+                 [&](const toml::node &n, const QString &p) {
+                     if (const std::optional<QString> v = reader.nonEmptyString(n, p)) {
+                         issuer.usernameClaim = *v;
+                     }
+                 }},
+                {"leeway", reader.durationInto(issuer.leewaySeconds, 0, 300)},
+                {"key-refetch-interval", reader.durationInto(issuer.keyRefetchIntervalSeconds, 1, 3600)},
+                {"allowed-algorithms",
+                 [&](const toml::node &n, const QString &p) {
+                     const toml::array *algorithms = n.as_array();
+                     if (!algorithms || algorithms->empty()) {
+                         reader.fail(
+                             n.source(), p,
+                             QLatin1String("expected a non-empty array such as [\"RS256\", \"ES256\"], ") +
+                                 gotText(n, false));
+                         return;
+                     }
+                     // Public-key signatures only: "none" and HMAC (HS256...) would let anyone who
+                     // knows the issuer's public key sign tokens.
+                     const QStringList choices{
+                         QStringLiteral("RS256"), QStringLiteral("RS384"), QStringLiteral("RS512"),
+                         QStringLiteral("PS256"), QStringLiteral("PS384"), QStringLiteral("PS512"),
+                         QStringLiteral("ES256"), QStringLiteral("ES384"), QStringLiteral("ES512")};
+                     issuer.allowedAlgorithms.clear();
+                     for (std::size_t i = 0; i < algorithms->size(); ++i) {
+                         const std::optional<QString> alg =
+                             reader.choice(*algorithms->get(i), indexPath(p, i), choices);
+                         if (alg && !issuer.allowedAlgorithms.contains(*alg)) {
+                             issuer.allowedAlgorithms.append(*alg);
+                         }
+                     }
+                 }},
+                {"introspection",
+                 [&](const toml::node &n, const QString &p) {
+                     const toml::table *t = reader.table(n, p);
+                     if (!t) {
+                         return;
+                     }
+                     if (introspectionSeen) {
+                         reader.fail(n.source(), p,
+                                     QStringLiteral("only one issuer may introspect opaque tokens (an opaque "
+                                                    "token does not say whose it is)"));
+                         return;
+                     }
+                     introspectionSeen = true;
+                     readIntrospection(reader, *t, p, issuer);
+                 }},
+            });
+        if (!table.get("url")) {
+            reader.fail(table.source(), childPath(elementPath, "url"),
+                        QStringLiteral("required key is missing"));
+        }
+        if (!table.get("audience")) {
+            reader.fail(table.source(), childPath(elementPath, "audience"),
+                        QStringLiteral("required key is missing (the audience this gateway's tokens carry)"));
+        }
+        config.tokenIssuers.append(issuer);
+    });
+}
+
+// [tls]: the certificate every TLS listener presents, and what devices must present.
+void readTls(Reader &reader, const toml::table &table, const QString &path, TlsConfig &tls)
+{
+    // Which keys are there, valid or not: a wrong value is its own error, not a missing key.
+    bool certificateGiven = false;
+    bool keyGiven = false;
+    bool passphraseGiven = false;
+    bool clientCaGiven = false;
+    const toml::node *clientCertificatesNode = nullptr;
+    const auto file = [&reader](QString &target, bool &given) {
+        return [&reader, &target, &given](const toml::node &n, const QString &p) {
+            given = true;
+            if (const std::optional<QString> v = reader.nonEmptyString(n, p)) {
+                target = *v;
+            }
+        };
+    };
+    reader.readFields(
+        table, path,
+        {
+            {"certificate", file(tls.certificateFile, certificateGiven)},
+            {"private-key", file(tls.privateKeyFile, keyGiven)},
+            {"private-key-passphrase-file", file(tls.privateKeyPassphraseFile, passphraseGiven)},
+            {"client-ca", file(tls.clientCaFile, clientCaGiven)},
+            {"client-certificates",
+             [&](const toml::node &n, const QString &p) {
+                 clientCertificatesNode = &n;
+                 const QStringList choices{QStringLiteral("optional"), QStringLiteral("required")};
+                 if (const std::optional<QString> v = reader.choice(n, p, choices)) {
+                     tls.clientCertificates = *v == choices.at(1) ? TlsConfig::ClientCertificates::Required
+                                                                  : TlsConfig::ClientCertificates::Optional;
+                 }
+             }},
+            {"min-version",
+             [&](const toml::node &n, const QString &p) {
+                 const QStringList choices{QStringLiteral("1.2"), QStringLiteral("1.3")};
+                 if (const std::optional<QString> v = reader.choice(n, p, choices)) {
+                     tls.minVersion =
+                         *v == choices.at(1) ? TlsConfig::Version::Tls13 : TlsConfig::Version::Tls12;
+                 }
+             }},
+        });
+    if (certificateGiven && !keyGiven) {
+        reader.fail(table.source(), childPath(path, "private-key"),
+                    QStringLiteral("required key is missing (the private key of certificate)"));
+    } else if (keyGiven && !certificateGiven) {
+        reader.fail(table.source(), childPath(path, "certificate"),
+                    QStringLiteral("required key is missing (the certificate of private-key)"));
+    } else if (passphraseGiven && !keyGiven) {
+        reader.fail(table.source(), childPath(path, "private-key"),
+                    QStringLiteral("required key is missing (private-key-passphrase-file decrypts it)"));
+    }
+    if (clientCertificatesNode && !clientCaGiven) {
+        reader.fail(clientCertificatesNode->source(), childPath(path, "client-certificates"),
+                    QStringLiteral("needs client-ca, the CA certificates the devices' certificates must "
+                                   "chain to"));
+    }
+}
+
+// A TLS listener presents the certificate of [tls]: one in a file without it is refused at
+// the listener.
+void checkTlsListeners(Reader &reader, const toml::table &root, const Config &config)
+{
+    const toml::node *node = root.get("listener");
+    const toml::array *listeners = node ? node->as_array() : nullptr;
+    if (!listeners || !config.tls.certificateFile.isEmpty()) {
+        return;
+    }
+    for (std::size_t i = 0; i < listeners->size(); ++i) {
+        const toml::table *table = listeners->get(i)->as_table();
+        const toml::node *kindNode = table ? table->get("kind") : nullptr;
+        const auto *name = kindNode ? kindNode->as_string() : nullptr;
+        const std::optional<ListenerConfig::Kind> kind =
+            name ? listenerKindFromName(fromStd(name->get())) : std::nullopt;
+        if (kind && isTlsListener(*kind)) {
+            reader.fail(kindNode->source(), childPath(indexPath(QStringLiteral("listener"), i), "kind"),
+                        quoted(fromStd(name->get())) +
+                            QLatin1String(" listens with TLS: set certificate and private-key in [tls]"));
+            return; // the first says it
+        }
+    }
+}
+
 void readDocument(Reader &reader, const toml::table &root, Config &config)
 {
     const auto section = [&](auto read, auto &target) {
@@ -699,14 +1045,30 @@ void readDocument(Reader &reader, const toml::table &root, Config &config)
                      config.logLevel = *v;
                  }
              }},
+            {"state-dir",
+             [&](const toml::node &n, const QString &p) {
+                 const std::optional<QString> v = reader.nonEmptyString(n, p);
+                 if (v && !QDir::isAbsolutePath(*v)) {
+                     reader.fail(n.source(), p,
+                                 QLatin1String("expected an absolute path (the directory droverd keeps "
+                                               "api-keys.json in), got ") +
+                                     quoted(*v));
+                 } else if (v) {
+                     config.stateDir = QDir::cleanPath(*v);
+                 }
+             }},
             {"listener", [&](const toml::node &n, const QString &p) { readListeners(reader, n, p, config); }},
             {"retention", section(readRetention, config.retention)},
             {"session", section(readSession, config.session)},
             {"commands", section(readCommands, config.commands)},
             {"demo", section(readDemo, config.demo)},
+            {"tls", section(readTls, config.tls)},
             {"application",
              [&](const toml::node &n, const QString &p) { readApplications(reader, n, p, config); }},
+            {"token-issuer",
+             [&](const toml::node &n, const QString &p) { readTokenIssuers(reader, n, p, config); }},
         });
+    checkTlsListeners(reader, root, config);
 }
 
 QString syntaxError(const QString &sourceName, const toml::parse_error &error)
@@ -768,7 +1130,19 @@ std::optional<Config> ConfigLoader::loadFile(const QString &path, QString *error
         setError(error, QLatin1String("cannot read ") + path + QLatin1String(": ") + file.errorString());
         return std::nullopt;
     }
-    return parse(content, path, error);
+    std::optional<Config> config = parse(content, path, error);
+    if (config) {
+        // The certificate files of [tls] sit beside the configuration, whatever droverd's
+        // working directory (/ under systemd).
+        const QDir directory = QFileInfo(path).absoluteDir();
+        for (QString *file : {&config->tls.certificateFile, &config->tls.privateKeyFile,
+                              &config->tls.privateKeyPassphraseFile, &config->tls.clientCaFile}) {
+            if (!file->isEmpty()) {
+                *file = QDir::cleanPath(directory.absoluteFilePath(*file));
+            }
+        }
+    }
+    return config;
 }
 
 std::optional<Config> ConfigLoader::parse(const QByteArray &toml, const QString &sourceName, QString *error)

@@ -9,8 +9,11 @@
 #include "mqtt/packetdecoder.h"
 #include "mqtt/packetencoder.h"
 
+#include <QDateTime>
 #include <QLoggingCategory>
 #include <QUuid>
+
+#include <algorithm>
 
 Q_LOGGING_CATEGORY(lcConnection, "drover.mqtt")
 Q_LOGGING_CATEGORY(lcConnectionVerbose, "drover.mqtt.verbose", QtWarningMsg)
@@ -55,6 +58,8 @@ ClientConnection::ClientConnection(ClientSocket *socket, const ServerContext &co
     // CONNECT must come soon (and the same timer later checks keep alive).
     connect(&m_keepAliveTimer, &QTimer::timeout, this, &ClientConnection::checkKeepAlive);
     m_keepAliveTimer.start(m_context.limits.connectTimeoutMs);
+    m_expiryTimer.setSingleShot(true);
+    connect(&m_expiryTimer, &QTimer::timeout, this, &ClientConnection::onCredentialExpired);
     if (m_socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(this, &ClientConnection::onReadyRead, Qt::QueuedConnection);
 }
@@ -201,8 +206,7 @@ void ClientConnection::dispatch(Packet &packet)
                                 QStringLiteral("%1 for a QoS 2 message never sent")
                                     .arg(QLatin1String(packetTypeName(packetTypeOf(packet)))));
     case PacketType::Auth:
-        return disconnectClient(ReasonCode::ProtocolError,
-                                QStringLiteral("AUTH without an authentication method agreed at CONNECT"));
+        return handleAuth(std::get<AuthPacket>(packet));
     case PacketType::Connack:
     case PacketType::Suback:
     case PacketType::Unsuback:
@@ -223,10 +227,19 @@ void ClientConnection::handleConnect(ConnectPacket &packet)
     if (packet.clientId.isEmpty() && !packet.cleanStart && m_version == ProtocolVersion::V311)
         return refuseConnect(ReasonCode::ClientIdentifierNotValid,
                              QStringLiteral("an empty client id needs a clean session")); // MQTT-3.1.3-8
-    if (packet.properties.has(Properties::AuthenticationMethod))
-        return refuseConnect(ReasonCode::BadAuthenticationMethod,
-                             QStringLiteral("enhanced authentication is not supported; send the token as "
-                                            "user name or password"));
+    if (packet.properties.has(Properties::AuthenticationMethod)) {
+        const QByteArray method = packet.properties.bytes(Properties::AuthenticationMethod);
+        const QByteArrayList supported = m_context.authenticator->authenticationMethods();
+        if (!supported.contains(method))
+            return refuseConnect(
+                ReasonCode::BadAuthenticationMethod,
+                supported.isEmpty()
+                    ? QStringLiteral("enhanced authentication is not supported here; send the token as user "
+                                     "name or password")
+                    : QStringLiteral("authentication method \"%1\" is not supported (supported: %2)")
+                          .arg(QString::fromUtf8(method.left(64)), QString::fromUtf8(supported.join(", "))));
+        m_authMethod = method;
+    }
     if (m_version == ProtocolVersion::V5) {
         m_sendWindow = int(packet.properties.integer(Properties::ReceiveMaximum, 65535));
         m_peerMaximumPacketSize =
@@ -256,6 +269,8 @@ void ClientConnection::handleConnect(ConnectPacket &packet)
     credentials.password = m_connect->password;
     credentials.clientId = m_connect->clientId;
     credentials.passwordOnlyAllowed = m_version == ProtocolVersion::V5;
+    credentials.authenticationMethod = m_authMethod;
+    credentials.authenticationData = m_connect->properties.bytes(Properties::AuthenticationData);
     m_context.authenticator->authenticate(credentials, this,
                                           [this](const AuthVerdict &verdict) { onAuthenticated(verdict); });
 }
@@ -322,17 +337,26 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
         connackProperties.setInteger(Properties::MaximumPacketSize, m_context.limits.maxPacketSize);
         connackProperties.setInteger(Properties::TopicAliasMaximum, m_context.limits.topicAliasMaximum);
         m_context.endpoint->addConnackProperties(connackProperties);
+        if (!m_authMethod.isEmpty()) // MQTT-3.2.2.3.17: the method that authenticated the client
+            connackProperties.setBytes(Properties::AuthenticationMethod, m_authMethod);
     }
     sendPacket(ConnackPacket{claim.present, ReasonCode::Success, connackProperties});
     m_state = State::Connected;
     m_accepted = true;
-    qCInfo(lcConnection).noquote() << describe() << "connected as" << m_identity.displayName()
-                                   << QStringLiteral("(MQTT %1, %2 session, keep alive %3 s)")
-                                          .arg(m_version == ProtocolVersion::V5 ? QStringLiteral("5")
-                                                                                : QStringLiteral("3.1.1"),
-                                               claim.present ? QStringLiteral("resumed")
-                                                             : QStringLiteral("new"))
-                                          .arg(m_keepAlive);
+    armCredentialExpiry();
+    qCInfo(lcConnection).noquote()
+        << describe() << "connected as" << m_identity.displayName()
+        << QStringLiteral("(MQTT %1, %2 session, keep alive %3 s)")
+               .arg(m_version == ProtocolVersion::V5 ? QStringLiteral("5") : QStringLiteral("3.1.1"),
+                    claim.present ? QStringLiteral("resumed") : QStringLiteral("new"))
+               .arg(m_keepAlive)
+        << (m_identity.expires.isValid()
+                ? QStringLiteral("credentials valid until %1%2")
+                      .arg(m_identity.expires.toUTC().toString(Qt::ISODate),
+                           m_authMethod.isEmpty() ? QString()
+                                                  : QStringLiteral(", re-authentication with ") +
+                                                        QString::fromUtf8(m_authMethod))
+                : QString());
 
     m_keepAliveTimer.stop();
     if (m_keepAlive > 0)
@@ -533,6 +557,113 @@ void ClientConnection::handleUnsubscribe(const UnsubscribePacket &packet)
         unsuback.reasonCodes.append(m_session->unsubscribe(filter) ? ReasonCode::Success
                                                                    : ReasonCode::NoSubscriptionExisted);
     sendPacket(unsuback);
+}
+
+// ---------------------------------------------------------------- AUTH (re-authentication)
+
+void ClientConnection::handleAuth(const AuthPacket &packet)
+{
+    if (m_authMethod.isEmpty()) // spec 4.12: AUTH needs a method agreed at CONNECT
+        return disconnectClient(ReasonCode::ProtocolError,
+                                QStringLiteral("AUTH without an authentication method agreed at CONNECT"));
+    if (packet.reasonCode != ReasonCode::ReAuthenticate)
+        // Our method is single-step: the server never asks to continue, so only 0x19 may start.
+        return disconnectClient(ReasonCode::ProtocolError,
+                                QStringLiteral("AUTH %1 outside an authentication exchange; send 0x19 "
+                                               "(Re-authenticate) with a fresh token")
+                                    .arg(QLatin1String(reasonCodeName(packet.reasonCode))));
+    // MQTT-4.12.1-1. 0x8C is not among DISCONNECT's reason codes (table 3-10): a protocol error.
+    if (packet.properties.bytes(Properties::AuthenticationMethod) != m_authMethod)
+        return disconnectClient(ReasonCode::ProtocolError,
+                                QStringLiteral("re-authentication must use the method of CONNECT, %1")
+                                    .arg(QString::fromUtf8(m_authMethod)));
+    if (m_reauthenticating)
+        return disconnectClient(ReasonCode::ProtocolError,
+                                QStringLiteral("AUTH while a re-authentication is still being checked"));
+    // The connection goes on meanwhile (spec 4.12.1); the verdict comes asynchronously.
+    m_reauthenticating = true;
+    auth::Credentials credentials;
+    credentials.clientId = utf8(m_clientId);
+    credentials.passwordOnlyAllowed = true;
+    credentials.authenticationMethod = m_authMethod;
+    credentials.authenticationData = packet.properties.bytes(Properties::AuthenticationData);
+    m_context.authenticator->authenticate(credentials, this,
+                                          [this](const AuthVerdict &verdict) { onReauthenticated(verdict); });
+}
+
+void ClientConnection::onReauthenticated(const AuthVerdict &verdict)
+{
+    m_reauthenticating = false;
+    if (m_state != State::Connected)
+        return;
+    switch (verdict.status) {
+    case AuthVerdict::Status::Accepted:
+        break;
+    case AuthVerdict::Status::BadCredentials:
+    case AuthVerdict::Status::NotAuthorized:
+        qCWarning(lcConnection).noquote() << describe() << "re-authentication refused:" << verdict.message;
+        return disconnectClient(ReasonCode::NotAuthorized,
+                                QStringLiteral("re-authentication refused: %1").arg(verdict.message));
+    case AuthVerdict::Status::Unavailable:
+        // No AUTH answer means "failed" (spec 4.12.1); the client may reconnect once the
+        // issuer is back.
+        qCWarning(lcConnection).noquote()
+            << describe() << "re-authentication not possible:" << verdict.message;
+        return disconnectClient(
+            ReasonCode::ServerBusy,
+            QStringLiteral("re-authentication not possible now: %1").arg(verdict.message));
+    }
+    // A connection belongs to whoever opened it: another user's token can't take it over.
+    if (verdict.identity.anonymous || verdict.identity.user != m_identity.user ||
+        verdict.identity.application != m_identity.application) {
+        const QString reason =
+            QStringLiteral("re-authentication as %1 refused: this connection belongs to %2")
+                .arg(verdict.identity.displayName(), m_identity.displayName());
+        qCWarning(lcConnection).noquote() << describe() << reason;
+        return disconnectClient(ReasonCode::NotAuthorized, reason);
+    }
+    m_identity.expires = verdict.identity.expires;
+    qCInfo(lcConnection).noquote() << describe() << "re-authenticated as" << m_identity.displayName()
+                                   << (m_identity.expires.isValid()
+                                           ? QStringLiteral("(credentials valid until %1)")
+                                                 .arg(m_identity.expires.toUTC().toString(Qt::ISODate))
+                                           : QString());
+    Properties properties;
+    properties.setBytes(Properties::AuthenticationMethod, m_authMethod);
+    sendPacket(AuthPacket{ReasonCode::Success, properties});
+    flush();
+    armCredentialExpiry();
+}
+
+void ClientConnection::armCredentialExpiry()
+{
+    m_expiryTimer.stop();
+    if (!m_identity.expires.isValid())
+        return;
+    // QTimer counts in int milliseconds: a far expiry is reached in steps.
+    const qint64 remainingMs = QDateTime::currentDateTimeUtc().msecsTo(m_identity.expires);
+    m_expiryTimer.start(int(std::clamp<qint64>(remainingMs, 0, 24 * 3600 * 1000)));
+}
+
+void ClientConnection::onCredentialExpired()
+{
+    if (m_state != State::Connected || !m_identity.expires.isValid())
+        return;
+    if (QDateTime::currentDateTimeUtc() < m_identity.expires)
+        return armCredentialExpiry();
+    const QString expiredAt = m_identity.expires.toUTC().toString(Qt::ISODate);
+    qCInfo(lcConnection).noquote() << describe() << "credentials of" << m_identity.displayName()
+                                   << "expired at" << expiredAt << "without re-authentication, closing";
+    disconnectClient(
+        ReasonCode::MaximumConnectTime,
+        m_authMethod.isEmpty()
+            ? QStringLiteral("the access token expired at %1; connect again with a fresh one (or "
+                             "connect with authentication method oauth2-jwt and re-authenticate "
+                             "before it expires)")
+                  .arg(expiredAt)
+            : QStringLiteral("the access token expired at %1 and no fresh one came by "
+                             "re-authentication (AUTH 0x19)")
+                  .arg(expiredAt));
 }
 
 // ---------------------------------------------------------------- keep alive and the end

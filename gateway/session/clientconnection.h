@@ -96,6 +96,12 @@ private:
     void handleUnsubscribe(const mqtt::UnsubscribePacket &packet);
     void handlePingreq();
     void handleDisconnect(const mqtt::DisconnectPacket &packet);
+    void handleAuth(const mqtt::AuthPacket &packet);
+    void onReauthenticated(const auth::AuthVerdict &verdict);
+    // Ends the connection when the credential that authenticated it (an access token)
+    // expires, unless the client re-authenticated (AUTH) in time.
+    void armCredentialExpiry();
+    void onCredentialExpired();
 
     void closeAfterFlush();
     void refuseConnect(mqtt::ReasonCode reasonCode, const QString &reason);
@@ -135,6 +141,12 @@ private:
     quint16 m_keepAlive = 0;
     QElapsedTimer m_lastActivity;
     QTimer m_keepAliveTimer;
+
+    // MQTT 5 enhanced authentication: the method agreed at CONNECT (empty: none), so AUTH
+    // can re-authenticate; and the timer of the identity's expiry.
+    QByteArray m_authMethod;
+    bool m_reauthenticating = false;
+    QTimer m_expiryTimer;
 };
 
 } // namespace drover::session

@@ -1,21 +1,24 @@
 #include "tcpclientsocket.h"
 
-#include <QTcpSocket>
+#include "writeshutdown.h"
 
-#include <sys/socket.h>
+#include <QSslSocket>
+#include <QTcpSocket>
 
 namespace drover::transport {
 
 TcpClientSocket::TcpClientSocket(QTcpSocket *socket, QObject *parent)
     : ClientSocket(parent)
     , m_socket(socket)
+    , m_writeShutdown(new WriteShutdown(socket))
 {
     m_socket->setParent(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     // While the session is not reading, the kernel buffer fills and TCP slows the peer down.
     m_socket->setReadBufferSize(256 * 1024);
     const QHostAddress address = m_socket->peerAddress();
-    m_peer = QStringLiteral("tcp %1:%2")
+    m_peer = QStringLiteral("%1 %2:%3")
+                 .arg(qobject_cast<QSslSocket *>(m_socket) ? QStringLiteral("tls") : QStringLiteral("tcp"))
                  .arg(address.protocol() == QAbstractSocket::IPv6Protocol
                           ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
                           : address.toString())
@@ -26,12 +29,7 @@ TcpClientSocket::TcpClientSocket(QTcpSocket *socket, QObject *parent)
         else if (!m_paused)
             Q_EMIT readyRead();
     });
-    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (m_closing)
-            shutdownWhenFlushed();
-        else
-            Q_EMIT bytesWritten();
-    });
+    connect(m_writeShutdown, &WriteShutdown::written, this, &ClientSocket::bytesWritten);
     connect(m_socket, &QTcpSocket::disconnected, this, &ClientSocket::disconnected, Qt::QueuedConnection);
 }
 
@@ -52,7 +50,7 @@ void TcpClientSocket::write(const QByteArray &data)
 
 qint64 TcpClientSocket::bytesToWrite() const
 {
-    return m_socket->bytesToWrite();
+    return m_writeShutdown->pendingBytes();
 }
 
 void TcpClientSocket::close()
@@ -62,20 +60,14 @@ void TcpClientSocket::close()
     // (a DISCONNECT with its reason) before the peer reads it. So: flush, shut down only
     // our sending side, and discard what the peer still sends until it closes too. The
     // session's close grace period aborts a peer that never does.
+    // Over TLS our side ends without a close_notify alert: QSslSocket sends one only as part
+    // of closing the socket at once, which is that RST risk again. What the peer needs is
+    // our last MQTT packet, and MQTT's framing shows a truncated one for what it is.
     if (m_closing)
         return;
     m_closing = true;
     m_socket->skip(m_socket->bytesAvailable());
-    shutdownWhenFlushed();
-}
-
-void TcpClientSocket::shutdownWhenFlushed()
-{
-    if (m_writeShut || m_socket->bytesToWrite() > 0 || m_socket->state() != QAbstractSocket::ConnectedState)
-        return;
-    m_writeShut = true;
-    if (::shutdown(int(m_socket->socketDescriptor()), SHUT_WR) != 0)
-        m_socket->disconnectFromHost();
+    m_writeShutdown->start();
 }
 
 void TcpClientSocket::abort()

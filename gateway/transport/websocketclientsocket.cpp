@@ -1,13 +1,14 @@
 #include "websocketclientsocket.h"
 
-#include "gatedtcpsocket.h"
+#include "writeshutdown.h"
+
+#include "gatedsocket.h"
 
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QWebSocket>
 #include <QtEndian>
 #include <cstring>
-
-#include <sys/socket.h>
 
 Q_LOGGING_CATEGORY(lcWebSocket, "drover.transport.websocket")
 
@@ -38,16 +39,20 @@ QByteArray closeFrame(QWebSocketProtocol::CloseCode code, const QString &reason)
 
 } // namespace
 
-WebSocketClientSocket::WebSocketClientSocket(QWebSocket *webSocket, GatedTcpSocket *tcp, QObject *parent)
+WebSocketClientSocket::WebSocketClientSocket(QWebSocket *webSocket, QTcpSocket *tcp, QObject *parent)
     : ClientSocket(parent)
     , m_webSocket(webSocket)
     , m_tcp(tcp)
+    , m_gate(dynamic_cast<SocketGate *>(tcp))
+    , m_writeShutdown(new WriteShutdown(tcp))
 {
+    Q_ASSERT(m_gate);
     m_tcp->setParent(this);
     m_webSocket->setParent(this);
     m_tcp->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     const QHostAddress address = m_tcp->peerAddress();
-    m_peer = QStringLiteral("ws %1:%2")
+    m_peer = QStringLiteral("%1 %2:%3")
+                 .arg(qobject_cast<QSslSocket *>(tcp) ? QStringLiteral("wss") : QStringLiteral("ws"))
                  .arg(address.protocol() == QAbstractSocket::IPv6Protocol
                           ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
                           : address.toString())
@@ -56,14 +61,9 @@ WebSocketClientSocket::WebSocketClientSocket(QWebSocket *webSocket, GatedTcpSock
     connect(m_webSocket, &QWebSocket::textFrameReceived, this, &WebSocketClientSocket::onTextFrame);
     connect(m_tcp, &QTcpSocket::readyRead, this, [this] {
         if (m_closing && m_tcp)
-            m_tcp->skip(m_tcp->receivedBytes()); // lingering: see closeWith()
+            m_tcp->skip(m_gate->receivedBytes()); // lingering: see closeWith()
     });
-    connect(m_tcp, &QTcpSocket::bytesWritten, this, [this] {
-        if (m_closing)
-            shutdownWhenFlushed();
-        else
-            Q_EMIT bytesWritten();
-    });
+    connect(m_writeShutdown, &WriteShutdown::written, this, &ClientSocket::bytesWritten);
     connect(m_tcp, &QTcpSocket::disconnected, this, &WebSocketClientSocket::finish);
     connect(m_tcp, &QObject::destroyed, this, &WebSocketClientSocket::finish);
     updateGate(); // the socket was held from the upgrade on: frames may be waiting
@@ -116,7 +116,7 @@ void WebSocketClientSocket::write(const QByteArray &data)
 
 qint64 WebSocketClientSocket::bytesToWrite() const
 {
-    return m_tcp ? m_tcp->bytesToWrite() : 0;
+    return m_writeShutdown ? m_writeShutdown->pendingBytes() : 0;
 }
 
 void WebSocketClientSocket::close()
@@ -142,18 +142,9 @@ void WebSocketClientSocket::closeWith(QWebSocketProtocol::CloseCode code, const 
         return;
     }
     m_tcp->write(closeFrame(code, reason));
-    m_tcp->skip(m_tcp->receivedBytes());
-    shutdownWhenFlushed();
-}
-
-void WebSocketClientSocket::shutdownWhenFlushed()
-{
-    if (m_writeShut || !m_tcp || m_tcp->bytesToWrite() > 0 ||
-        m_tcp->state() != QAbstractSocket::ConnectedState)
-        return;
-    m_writeShut = true;
-    if (::shutdown(int(m_tcp->socketDescriptor()), SHUT_WR) != 0)
-        m_tcp->disconnectFromHost();
+    m_tcp->skip(m_gate->receivedBytes());
+    if (m_writeShutdown)
+        m_writeShutdown->start();
 }
 
 void WebSocketClientSocket::abort()
@@ -212,7 +203,7 @@ void WebSocketClientSocket::updateGate()
     // QWebSocket is stopped between messages only: in the middle of one it would wait for
     // the rest, and give up after 5 s (its own timeout for an incomplete message).
     if (m_tcp)
-        m_tcp->setHeld(m_closing || (m_paused && !m_midMessage));
+        m_gate->setHeld(m_closing || (m_paused && !m_midMessage));
 }
 
 void WebSocketClientSocket::scheduleReadyRead()

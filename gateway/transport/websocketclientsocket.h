@@ -10,20 +10,24 @@
 #include <QPointer>
 #include <QWebSocketProtocol>
 
+class QSslSocket;
+class QTcpSocket;
 class QWebSocket;
 
 namespace drover::transport {
 
-class GatedTcpSocket;
+class WriteShutdown;
+
+class SocketGate;
 
 // Behaviour, beside session::ClientSocket's contract:
 //  - Binary frames only: a text frame is a protocol error (MQTT-6.0.0-1); the connection is
 //    closed with 1003 (unsupported data) and the log says why.
 //  - readyRead() and disconnected() are queued; readyRead() is coalesced, one per loop turn.
 //  - write() sends one binary message; bytesToWrite() is what the TCP socket still holds,
-//    framing included.
+//    framing (and over TLS, encryption) included.
 //  - setReadPaused(true) stops readyRead(), and at the next message boundary also stops
-//    QWebSocket from reading (see GatedTcpSocket), so TCP flow control reaches the client.
+//    QWebSocket from reading (see GatedSocket), so TCP flow control reaches the client.
 //    Bound while paused: the TCP read buffer (one largest frame), what was decoded before the
 //    pause, and the rest of a message begun before it (at most one largest message).
 //  - close() is a lingering close, as over TCP: what is queued goes out, then a close frame,
@@ -36,8 +40,9 @@ class WebSocketClientSocket : public session::ClientSocket
 {
     Q_OBJECT
 public:
-    // Takes ownership of both: `webSocket`, upgraded by QWebSocketServer from `tcp`.
-    WebSocketClientSocket(QWebSocket *webSocket, GatedTcpSocket *tcp, QObject *parent = nullptr);
+    // Takes ownership of both: `webSocket`, upgraded by QWebSocketServer from `tcp`, a
+    // GatedSocket (a GatedSslSocket for wss).
+    WebSocketClientSocket(QWebSocket *webSocket, QTcpSocket *tcp, QObject *parent = nullptr);
     ~WebSocketClientSocket() override;
 
     qint64 bytesAvailable() const override;
@@ -46,7 +51,7 @@ public:
     qint64 bytesToWrite() const override;
     void close() override;
     void abort() override;
-    QString peerDescription() const override; // "ws 127.0.0.1:53122"
+    QString peerDescription() const override; // "ws 127.0.0.1:53122", "wss 127.0.0.1:53122"
     void setReadPaused(bool paused) override;
 
     // A graceful close with a WebSocket close code and reason (at most 123 bytes of UTF-8).
@@ -59,19 +64,19 @@ private:
     void onTextFrame();
     void updateGate();
     void scheduleReadyRead();
-    void shutdownWhenFlushed();
     void finish();
     qint64 unread() const { return m_inbound.size() - m_readPos; }
 
     QPointer<QWebSocket> m_webSocket;
-    QPointer<GatedTcpSocket> m_tcp;
+    QPointer<QTcpSocket> m_tcp;
+    SocketGate *m_gate;                      // m_tcp's, valid while m_tcp is
+    QPointer<WriteShutdown> m_writeShutdown; // on m_tcp: the lingering close, started by close()
     QString m_peer;
     QByteArray m_inbound; // payload of the binary frames, not yet read
     qsizetype m_readPos = 0;
     bool m_paused = false;
     bool m_midMessage = false; // the last binary frame was not the final one of its message
     bool m_closing = false;    // close frame sent: reading only to discard
-    bool m_writeShut = false;  // our side is shut down, waiting for the client's FIN
     bool m_readyReadPending = false;
     bool m_finished = false; // disconnected() is scheduled
 };

@@ -1,11 +1,13 @@
 #include "websocketlistener.h"
 
-#include "gatedtcpsocket.h"
+#include "gatedsocket.h"
+#include "tlshandshake.h"
 #include "websocketclientsocket.h"
 
 #include "session/mqttserver.h"
 
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTimer>
 #include <QWebSocket>
 
@@ -21,16 +23,21 @@ const QString HandshakeTimerName = QStringLiteral("drover-handshake-timer");
 constexpr int RefusedCloseGraceMs = 5000; // for a refused client to take our close frame
 constexpr qint64 FrameHeaderBytes = 14;   // the largest: 2 + 8 (length) + 4 (mask)
 
-// Makes the sockets our own type, so that their input can be held from QWebSocket.
+// Makes the sockets our own type, so that their input can be held from QWebSocket: TLS
+// sockets for wss, whose handshake starts when the listener takes them.
 class GatedTcpServer : public QTcpServer
 {
 public:
-    using QTcpServer::QTcpServer;
+    GatedTcpServer(bool secure, QObject *parent)
+        : QTcpServer(parent)
+        , m_secure(secure)
+    {}
 
 protected:
     void incomingConnection(qintptr descriptor) override
     {
-        auto *socket = new GatedTcpSocket(this);
+        QTcpSocket *socket = m_secure ? static_cast<QTcpSocket *>(new GatedSslSocket(this))
+                                      : static_cast<QTcpSocket *>(new GatedTcpSocket(this));
         if (!socket->setSocketDescriptor(descriptor)) {
             delete socket;
             ::close(int(descriptor));
@@ -38,12 +45,21 @@ protected:
         }
         addPendingConnection(socket);
     }
+
+private:
+    bool m_secure;
 };
+
+SocketGate *gateOf(QTcpSocket *socket)
+{
+    return dynamic_cast<SocketGate *>(socket); // GatedTcpServer made it
+}
 
 QString describePeer(const QTcpSocket *socket)
 {
     const QHostAddress address = socket->peerAddress();
-    return QStringLiteral("ws %1:%2")
+    return QStringLiteral("%1 %2:%3")
+        .arg(qobject_cast<const QSslSocket *>(socket) ? QStringLiteral("wss") : QStringLiteral("ws"))
         .arg(address.protocol() == QAbstractSocket::IPv6Protocol
                  ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
                  : address.toString())
@@ -53,10 +69,22 @@ QString describePeer(const QTcpSocket *socket)
 } // namespace
 
 WebSocketListener::WebSocketListener(session::MqttServer *server, QObject *parent)
+    : WebSocketListener(server, std::nullopt, parent)
+{}
+
+WebSocketListener::WebSocketListener(session::MqttServer *server, const QSslConfiguration &tls,
+                                     QObject *parent)
+    : WebSocketListener(server, std::optional<QSslConfiguration>(tls), parent)
+{}
+
+WebSocketListener::WebSocketListener(session::MqttServer *server, std::optional<QSslConfiguration> tls,
+                                     QObject *parent)
     : QObject(parent)
     , m_server(server)
-    , m_tcp(new GatedTcpServer(this))
-    , m_webSockets(QStringLiteral("drover"), QWebSocketServer::NonSecureMode)
+    , m_tls(std::move(tls))
+    , m_tcp(new GatedTcpServer(m_tls.has_value(), this))
+    , m_webSockets(QStringLiteral("drover"),
+                   m_tls ? QWebSocketServer::SecureMode : QWebSocketServer::NonSecureMode)
     // One largest MQTT packet, and room for small ones a client packs into the same message.
     , m_maxMessageBytes(qint64(server->context().limits.maxPacketSize) + 64 * 1024)
 {
@@ -89,8 +117,8 @@ bool WebSocketListener::listen(const QHostAddress &address, quint16 port, QStrin
 void WebSocketListener::close()
 {
     m_tcp->close();
-    const QList<QPointer<GatedTcpSocket>> handshaking = std::exchange(m_handshaking, {});
-    for (const QPointer<GatedTcpSocket> &socket : handshaking) {
+    const QList<QPointer<QTcpSocket>> handshaking = std::exchange(m_handshaking, {});
+    for (const QPointer<QTcpSocket> &socket : handshaking) {
         if (socket)
             socket->abort();
     }
@@ -102,13 +130,21 @@ QString WebSocketListener::url() const
     const QString host = a.protocol() == QAbstractSocket::IPv6Protocol
                              ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
                              : a.toString();
-    return QStringLiteral("ws://%1:%2/mqtt").arg(host).arg(port());
+    return QStringLiteral("%1://%2:%3/mqtt")
+        .arg(m_tls ? QStringLiteral("wss") : QStringLiteral("ws"), host)
+        .arg(port());
+}
+
+void WebSocketListener::setSslConfiguration(const QSslConfiguration &tls)
+{
+    if (m_tls)
+        m_tls = tls;
 }
 
 int WebSocketListener::pendingHandshakes() const
 {
     int count = 0;
-    for (const QPointer<GatedTcpSocket> &socket : m_handshaking) {
+    for (const QPointer<QTcpSocket> &socket : m_handshaking) {
         if (socket && socket->state() == QAbstractSocket::ConnectedState)
             ++count;
     }
@@ -118,8 +154,7 @@ int WebSocketListener::pendingHandshakes() const
 void WebSocketListener::onTcpConnections()
 {
     m_handshaking.removeAll(nullptr);
-    while (QTcpSocket *next = m_tcp->nextPendingConnection()) {
-        auto *socket = static_cast<GatedTcpSocket *>(next); // GatedTcpServer made it
+    while (QTcpSocket *socket = m_tcp->nextPendingConnection()) {
         // Room for one largest frame: QWebSocket waits for the whole payload of a frame, and
         // while the socket is held nothing more is read from the kernel.
         socket->setReadBufferSize(m_maxMessageBytes + FrameHeaderBytes);
@@ -127,15 +162,33 @@ void WebSocketListener::onTcpConnections()
         timer->setObjectName(HandshakeTimerName);
         timer->setSingleShot(true);
         connect(timer, &QTimer::timeout, socket, [socket, timeoutMs = m_handshakeTimeoutMs] {
+            const auto *tls = qobject_cast<QSslSocket *>(socket);
             qCInfo(lcWebSocket).noquote()
-                << describePeer(socket) << "sent no WebSocket handshake within" << timeoutMs << "ms, closing";
-            socket->abort(); // QWebSocketServer deletes it once disconnected
+                << describePeer(socket)
+                << (tls && !tls->isEncrypted() ? "completed no TLS handshake" : "sent no WebSocket handshake")
+                << "within" << timeoutMs << "ms, closing";
+            socket->abort(); // deleted once disconnected (below, or by QWebSocketServer)
         });
         timer->start(m_handshakeTimeoutMs);
         m_handshaking.append(socket);
-        m_webSockets.handleConnection(socket);
-        socket->holdWhenUpgraded();
+        auto *tls = qobject_cast<QSslSocket *>(socket);
+        if (!tls) {
+            upgrade(socket);
+            continue;
+        }
+        // Ours until QWebSocketServer takes it over: a failed TLS handshake ends here.
+        connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
+        startServerHandshake(tls, *m_tls, describePeer(socket), this, [this, socket] {
+            QObject::disconnect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
+            upgrade(socket);
+        });
     }
+}
+
+void WebSocketListener::upgrade(QTcpSocket *socket)
+{
+    m_webSockets.handleConnection(socket);
+    gateOf(socket)->holdWhenUpgraded();
 }
 
 void WebSocketListener::onWebSocketConnections()
@@ -147,8 +200,8 @@ void WebSocketListener::onWebSocketConnections()
 void WebSocketListener::adopt(QWebSocket *webSocket)
 {
     // QWebSocketServer does not say which socket it upgraded: the peer tells them apart.
-    GatedTcpSocket *tcp = nullptr;
-    for (const QPointer<GatedTcpSocket> &candidate : std::as_const(m_handshaking)) {
+    QTcpSocket *tcp = nullptr;
+    for (const QPointer<QTcpSocket> &candidate : std::as_const(m_handshaking)) {
         if (candidate && candidate->peerPort() == webSocket->peerPort() &&
             candidate->peerAddress() == webSocket->peerAddress()) {
             tcp = candidate;

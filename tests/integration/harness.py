@@ -43,6 +43,11 @@ DEVICE_LISTENING_RE = re.compile(rb"listening for devices on mqtt://127\.0\.0\.1
 HTTP_LISTENING_RE = re.compile(rb"listening for device HTTP on http://127\.0\.0\.1:(\d+)")
 WS_LISTENING_RE = re.compile(rb"listening for MQTT over WebSockets on ws://127\.0\.0\.1:(\d+)/mqtt")
 DEVICE_WS_LISTENING_RE = re.compile(rb"listening for devices over WebSockets on ws://127\.0\.0\.1:(\d+)/mqtt")
+MQTTS_LISTENING_RE = re.compile(rb"listening for MQTT over TLS on mqtts://127\.0\.0\.1:(\d+)")
+DEVICE_MQTTS_LISTENING_RE = re.compile(rb"listening for devices over TLS on mqtts://127\.0\.0\.1:(\d+)")
+WSS_LISTENING_RE = re.compile(rb"listening for MQTT over secure WebSockets on wss://127\.0\.0\.1:(\d+)/mqtt")
+DEVICE_WSS_LISTENING_RE = re.compile(
+    rb"listening for devices over secure WebSockets on wss://127\.0\.0\.1:(\d+)/mqtt")
 DEMO_READY_RE = re.compile(rb"demo application \S+ ready: \d+ devices connected and listening for commands")
 
 
@@ -114,6 +119,10 @@ class Droverd:
         self.http_port = None
         self.ws_port = None  # with --ws / --device-ws (none by default)
         self.device_ws_port = None
+        self.mqtts_port = None  # with --mqtts, --device-mqtts, --wss, --device-wss (none by default)
+        self.device_mqtts_port = None
+        self.wss_port = None
+        self.device_wss_port = None
         self.returncode = None
         self._log_file = None
 
@@ -160,6 +169,12 @@ class Droverd:
                 dw = DEVICE_WS_LISTENING_RE.search(log)
                 self.ws_port = int(w.group(1)) if w else None
                 self.device_ws_port = int(dw.group(1)) if dw else None
+                # The TLS listeners too.
+                for attribute, rx in (("mqtts_port", MQTTS_LISTENING_RE),
+                                      ("device_mqtts_port", DEVICE_MQTTS_LISTENING_RE),
+                                      ("wss_port", WSS_LISTENING_RE), ("device_wss_port", DEVICE_WSS_LISTENING_RE)):
+                    found = rx.search(log)
+                    setattr(self, attribute, int(found.group(1)) if found else None)
                 return self
             if self.proc.poll() is not None:
                 raise AssertionError("droverd exited with %s before listening; log:\n%s"
@@ -241,6 +256,9 @@ class Droverd:
 
     def cleanup(self, keep=False):
         self.kill()
+        if not getattr(self, "_archived", False) and self.proc is not None:
+            self._archived = True
+            record_output("droverd log (pid %d)" % self.proc.pid, self.log())  # for assertNoSecretsInLogs
         if not keep and not os.environ.get("DROVER_IT_KEEP"):
             shutil.rmtree(self.tmpdir, ignore_errors=True)
 
@@ -364,9 +382,10 @@ class MqttClient:
 
     def __init__(self, port, client_id="", version=5, clean=True, session_expiry=None, username=None,
                  password=None, keepalive=60, receive_maximum=None, will=None, connect=True,
-                 connect_timeout=5.0, expect_success=True, transport="tcp", ws_path="/mqtt"):
+                 connect_timeout=5.0, expect_success=True, transport="tcp", ws_path="/mqtt", ca_certs=None):
         """transport="websockets": MQTT over WebSockets to ws://HOST:port<ws_path> (paho
-        offers the subprotocol "mqtt"); leave() is for TCP only."""
+        offers the subprotocol "mqtt"); leave() is for TCP only. ca_certs: TLS (mqtts, or
+        wss with websockets), the server's certificate verified against that CA file."""
         self.port = port
         self.version = version
         self.client_id = client_id
@@ -378,6 +397,8 @@ class MqttClient:
                                       transport=transport)
         if transport == "websockets":
             self.c.ws_set_options(path=ws_path)
+        if ca_certs is not None:
+            self.c.tls_set(ca_certs=ca_certs)
         self.clean = clean
         self.session_expiry = session_expiry
         self.keepalive = keepalive
@@ -1026,11 +1047,11 @@ class JsClient:
                                          "stderr %r" % (timeout, what, self.reports[-10:], self.stderr[-10:]))
                 self._cond.wait(min(left, 0.05))
 
-    def connect(self, url, version=5, client_id=None, username=None, password=None, timeout=10.0):
+    def connect(self, url, version=5, client_id=None, username=None, password=None, timeout=10.0, ca=None):
         """Connects; returns the connack report ({"type": "connack", "reasonCode": ...}) or the
-        error report."""
+        error report. ca: for wss://, the CA file the server's certificate must chain to."""
         op = {"op": "connect", "url": url, "protocolVersion": version}
-        for key, value in (("clientId", client_id), ("username", username), ("password", password)):
+        for key, value in (("clientId", client_id), ("username", username), ("password", password), ("ca", ca)):
             if value is not None:
                 op[key] = value
         self.send(**op)
@@ -1090,7 +1111,42 @@ class JsClient:
 def mosquitto(tool, port, args, timeout=15.0):
     """Runs mosquitto_sub/mosquitto_pub against droverd; returns CompletedProcess (text)."""
     cmd = [tool, "-h", HOST, "-p", str(port)] + list(args)
-    return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+    res = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+    record_output("%s output" % os.path.basename(tool), res.stdout + res.stderr)
+    return res
+
+
+# ------------------------------------------------------------------------- secrets in logs
+
+# (what, text) of everything this test process saw that must hold no secret: the log of
+# every droverd it stopped and the output of the tools it ran (mosquitto_sub/_pub through
+# mosquitto(), and whatever a test adds with record_output). Kept in memory for the run.
+_OUTPUTS = []
+
+
+def record_output(what, text):
+    """Keeps text (a log, a tool's output) for secrets_in_outputs / assertNoSecretsInLogs."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if text:
+        _OUTPUTS.append((what, text))
+
+
+def _mask(secret):
+    """Enough of a secret to tell which one it was, never all of it."""
+    return "%s… (%d characters)" % (secret[:6], len(secret))
+
+
+def secrets_in_outputs(secrets, extra=()):
+    """The places where any of secrets (str) occurs: every droverd log this process stopped,
+    every recorded tool output, and extra ((what, text) pairs). Returns a list of
+    "<masked secret> in <what>" strings; empty when none leaked."""
+    found = []
+    for what, text in list(_OUTPUTS) + list(extra):
+        for secret in secrets:
+            if secret and secret in text:
+                found.append("%s in %s" % (_mask(secret), what))
+    return found
 
 
 # ------------------------------------------------------------------------- test case base
@@ -1189,6 +1245,15 @@ class DroverdTestCase(unittest.TestCase):
 
     def mosquitto(self, tool, args, timeout=15.0):
         return mosquitto(tool, self.port, args, timeout)
+
+    def assertNoSecretsInLogs(self, secrets, extra=()):
+        """No key, password or token of secrets (str) in any droverd log of this process
+        (running ones too) nor in any recorded tool output or extra ((what, text) pairs).
+        The failure names the place and the start of the secret, never all of it."""
+        live = [("droverd log (pid %d, running)" % d.pid, d.log()) for d in self._daemons
+                if d.proc is not None and not getattr(d, "_archived", False)]
+        found = secrets_in_outputs(secrets, live + list(extra))
+        self.assertFalse(found, "secrets leaked: " + "; ".join(found))
 
     def assertServing(self, timeout=5.0):
         """A fresh v5 connection gets CONNACK 0: droverd still accepts and serves clients."""

@@ -221,8 +221,9 @@ class ReloadTest(DroverdTestCase):
         # A good file with one more application and device is taken over; the connection stays.
         plant = '\n[[application]]\nname = "plant"\nanonymous = ["read"]\n  [[application.device]]\n  name = "p1"\n'
         self.write_config(self.d, lab_config(sensor, gateway, plant))
-        self.assertRegex(self.sighup(), r"SIGHUP: reloading \S*drover\.toml - only the device registry and the "
-                                        r"application list are reloaded")
+        self.assertRegex(self.sighup(), r"SIGHUP: reloading \S*drover\.toml - only the device registry, the "
+                                        r"application list \(members too\), the API keys and the TLS certificate "
+                                        r"are reloaded")
         self.d.wait_log(r"configuration reloaded: 3 applications, 6 devices")
         self.assertFalse(c.closed.is_set(), "the reload dropped a connection")
         self.assertEqual(c.subscribe([("app/plant", 0), ("app/lab", 0), ("app/demo", 0)])[0], [0, 0, 0])

@@ -2,7 +2,8 @@
 // line: each line on stdin is one JSON operation, each line on stdout one JSON report.
 //
 //   {"op": "connect", "url": "ws://127.0.0.1:8080/mqtt", "protocolVersion": 5,
-//    "clientId": "...", "username": "...", "password": "..."}
+//    "clientId": "...", "username": "...", "password": "...", "ca": "/path/ca.pem"}
+//        (ca: for wss://, the CA file the server's certificate must chain to)
 //        -> {"type": "connack", "reasonCode": 0, "sessionPresent": false}
 //           or {"type": "error", "op": "connect", "message": "..."}
 //   {"op": "subscribe", "topic": "app/demo", "qos": 1, "userProperties": {"content-mode": "binary"}}
@@ -14,6 +15,7 @@
 // Every message received: {"type": "message", "topic", "payload" (UTF-8), "qos",
 // "contentType", "userProperties": {...}}. A lost connection: {"type": "close"}.
 import mqtt from 'mqtt';
+import fs from 'node:fs';
 import readline from 'node:readline';
 
 let client = null;
@@ -39,6 +41,9 @@ function connect(op) {
         clean: true,
         reconnectPeriod: 0, // one attempt: the test decides what comes next
         connectTimeout: 5000,
+        // wss: MQTT.js hands these to the TLS connection; the certificate must verify.
+        ca: op.ca ? fs.readFileSync(op.ca) : undefined,
+        rejectUnauthorized: true,
     });
     client.on('connect', (connack) => {
         report({type: 'connack', reasonCode: connack.reasonCode ?? connack.returnCode ?? 0,

@@ -1,5 +1,7 @@
 // A real OpenID Connect issuer (npm oidc-provider) on loopback, for the console's login tests
-// (tests/auto/ui_auth). Not for production: its login page accepts any user name and password.
+// (tests/auto/ui_auth) and the gateway's token tests (tests/auto/jwt, tests/integration
+// test_16_tokens.py). Not for production: its login page accepts any user name and password,
+// and its /test/ endpoints mint whatever token a test asks for.
 //
 //   node issuer.mjs            prints "issuer listening on http://127.0.0.1:PORT" once ready
 //
@@ -9,6 +11,10 @@
 //   CLIENT_ID=drover-console   the console's public client (PKCE required, no secret)
 //   RESOURCE=urn:drover:mqtt   the MQTT gateway as a resource server: its access tokens are
 //                              JWTs with this audience, and it is the default resource
+//   SERVICE_CLIENT_ID=drover-service, SERVICE_CLIENT_SECRET=drover-service-secret
+//                              a confidential client (client_secret_basic) that may use the
+//                              client_credentials grant (JWT access tokens for RESOURCE, sub =
+//                              the client id) and RFC 7662 introspection
 //
 // What it offers:
 //   - discovery, authorization code + PKCE (S256, required for the public client), refresh
@@ -28,20 +34,43 @@
 //       GET  /test/impostor/.well-known/openid-configuration
 //                                        this issuer's discovery document served under another
 //                                        issuer URL: a discovery whose "issuer" does not match
+//       POST /test/token                 mints a JWT access token, form fields (all optional):
+//                                          sub=alice, username=<sub> ("-": no preferred_username),
+//                                          ttl=300 (seconds to exp; negative: already expired),
+//                                          nbf=<seconds from now>, iat=<seconds from now, default 0>,
+//                                          aud=<RESOURCE> (comma-separated: an array; "-": none),
+//                                          azp=<client id>, iss=<this issuer>,
+//                                          alg=RS256|PS256|ES256 (signed with a published key of
+//                                            that type), HS256 (HMAC keyed with the PEM of the
+//                                            published RSA public key: the key-confusion attack),
+//                                            none (unsigned),
+//                                          key=main|next|rogue (RS256 only: "next" is published
+//                                            only after /test/publish-next-key, "rogue" never),
+//                                          kid=<the key's> ("-": no kid),
+//                                          pad=<n> (a claim of n characters, for size limits)
+//                                        answers {"access_token": "..."}
+//       POST /test/opaque-token          form sub=alice, ttl=300: an opaque access token (stored
+//                                        by oidc-provider, only introspection can tell what it is)
+//       POST /test/publish-next-key      the "next" RS256 key joins the JWKS (a key rotation)
+//       GET  /test/stats                 {"jwksFetches": n, "discoveryFetches": n}
+//   The JWKS (/jwks) is served by this script rather than oidc-provider, so that it can hold the
+//   extra ES256 and PS256 keys and the rotated-in key; it counts its fetches for /test/stats.
 //
 // The process ends when its standard input closes (the test that started it went away) or on
 // SIGTERM/SIGINT, so a crashed test leaves no issuer behind.
 import { createServer } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { URL } from 'node:url';
 
 import Provider, { errors } from 'oidc-provider';
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { SignJWT, createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, jwtVerify } from 'jose';
 
 const port = Number(process.env.PORT ?? 0);
 const accessTokenTtl = Number(process.env.ACCESS_TOKEN_TTL ?? 300);
 const clientId = process.env.CLIENT_ID ?? 'drover-console';
 const resource = process.env.RESOURCE ?? 'urn:drover:mqtt';
+const serviceClientId = process.env.SERVICE_CLIENT_ID ?? 'drover-service';
+const serviceClientSecret = process.env.SERVICE_CLIENT_SECRET ?? 'drover-service-secret';
 
 if (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1) {
   console.error(`issuer: ACCESS_TOKEN_TTL must be a positive number of seconds, not "${process.env.ACCESS_TOKEN_TTL}"`);
@@ -118,7 +147,30 @@ function revokeAll() {
 const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
 const kid = randomBytes(8).toString('hex');
 const signingJwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
-const verificationKeys = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }] });
+const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+const verificationKeys = createLocalJWKSet({ keys: [publicJwk] });
+
+// Test-only keys for /test/token: more algorithms, a key rotation, and a key nobody published.
+async function testKey(alg, options = {}) {
+  const pair = await generateKeyPair(alg, { extractable: true, ...options });
+  const id = randomBytes(8).toString('hex');
+  return { alg, kid: id, privateKey: pair.privateKey, jwk: { ...(await exportJWK(pair.publicKey)), kid: id, alg, use: 'sig' } };
+}
+const testKeys = {
+  main: { alg: 'RS256', kid, privateKey, jwk: publicJwk },
+  ES256: await testKey('ES256'),
+  PS256: await testKey('PS256'),
+  next: await testKey('RS256'),
+  rogue: await testKey('RS256'),
+};
+let nextKeyPublished = false;
+const stats = { jwksFetches: 0, discoveryFetches: 0 };
+function publishedKeys() {
+  const keys = [publicJwk, testKeys.ES256.jwk, testKeys.PS256.jwk];
+  if (nextKeyPublished) keys.push(testKeys.next.jwk);
+  return { keys };
+}
+const publicKeyPem = await exportSPKI(publicKey);
 
 const server = createServer();
 await new Promise((resolve, reject) => {
@@ -138,6 +190,13 @@ const provider = new Provider(issuer, {
     redirect_uris: ['http://127.0.0.1/'],
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
+  }, {
+    client_id: serviceClientId,
+    client_secret: serviceClientSecret,
+    token_endpoint_auth_method: 'client_secret_basic',
+    redirect_uris: [],
+    grant_types: ['client_credentials'],
+    response_types: [],
   }],
   // The login is the account: "alice" becomes sub=alice, preferred_username=alice.
   async findAccount(_ctx, id) {
@@ -167,6 +226,8 @@ const provider = new Provider(issuer, {
     revocation: { enabled: true },
     userinfo: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true, allowedPolicy: async (ctx, client) => client.clientAuthMethod !== 'none' },
     resourceIndicators: {
       enabled: true,
       defaultResource: async (_ctx, _client, oneOf) => oneOf ?? resource,
@@ -223,12 +284,67 @@ async function handleTestEndpoint(req, res, url) {
     }
     return;
   }
+  if (req.method === 'POST' && url.pathname === '/test/token') {
+    sendJson(res, 200, { access_token: await mintToken(await readForm(req)) });
+    return;
+  }
+  if (req.method === 'POST' && url.pathname === '/test/opaque-token') {
+    const form = await readForm(req);
+    const client = await provider.Client.find(clientId);
+    const ttl = Number(form.get('ttl') ?? accessTokenTtl);
+    const token = new provider.AccessToken({ accountId: form.get('sub') ?? 'alice', client, scope: 'mqtt', expiresIn: ttl });
+    token.resourceServer = new provider.ResourceServer(resource, { audience: resource, scope: 'mqtt', accessTokenFormat: 'opaque', accessTokenTTL: ttl });
+    token.setAudience(resource);
+    sendJson(res, 200, { access_token: await token.save() });
+    return;
+  }
+  if (req.method === 'POST' && url.pathname === '/test/publish-next-key') {
+    nextKeyPublished = true;
+    sendJson(res, 200, { kid: testKeys.next.kid });
+    return;
+  }
+  if (req.method === 'GET' && url.pathname === '/test/stats') {
+    sendJson(res, 200, stats);
+    return;
+  }
   if (req.method === 'GET' && url.pathname === '/test/impostor/.well-known/openid-configuration') {
     const discovery = await fetch(`${issuer}/.well-known/openid-configuration`);
     sendJson(res, 200, await discovery.json());
     return;
   }
   sendJson(res, 404, { error: 'not_found' });
+}
+
+const base64url = (data) => Buffer.from(data).toString('base64url');
+
+// A JWT access token as the form asks (see /test/token at the top).
+async function mintToken(form) {
+  const now = Math.floor(Date.now() / 1000);
+  const sub = form.get('sub') ?? 'alice';
+  const claims = { sub, scope: 'mqtt', client_id: clientId, jti: randomBytes(8).toString('hex') };
+  const username = form.get('username') ?? sub;
+  if (username !== '-') claims.preferred_username = username;
+  claims.iss = form.get('iss') ?? issuer;
+  const aud = form.get('aud') ?? resource;
+  if (aud !== '-') claims.aud = aud.includes(',') ? aud.split(',') : aud;
+  if (form.has('azp')) claims.azp = form.get('azp');
+  claims.iat = now + Number(form.get('iat') ?? 0);
+  claims.exp = now + Number(form.get('ttl') ?? accessTokenTtl);
+  if (form.has('nbf')) claims.nbf = now + Number(form.get('nbf'));
+  if (form.has('pad')) claims.pad = 'x'.repeat(Number(form.get('pad')));
+
+  const alg = form.get('alg') ?? 'RS256';
+  const key = alg === 'RS256' ? testKeys[form.get('key') ?? 'main'] : testKeys[alg];
+  const header = { typ: 'at+jwt', alg };
+  const kidField = form.get('kid') ?? key?.kid ?? testKeys.main.kid;
+  if (kidField !== '-') header.kid = kidField;
+  if (alg === 'none' || alg === 'HS256') {
+    const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+    const signature = alg === 'none' ? '' : createHmac('sha256', publicKeyPem).update(signingInput).digest('base64url');
+    return `${signingInput}.${signature}`;
+  }
+  if (!key) throw new Error(`no test key for alg ${alg} / key ${form.get('key')}`);
+  return new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey);
 }
 
 const providerCallback = provider.callback();
@@ -238,6 +354,12 @@ server.on('request', (req, res) => {
     handleTestEndpoint(req, res, url).catch((error) => sendJson(res, 500, { error: String(error) }));
     return;
   }
+  if (req.method === 'GET' && url.pathname === '/jwks') {
+    stats.jwksFetches += 1;
+    sendJson(res, 200, publishedKeys());
+    return;
+  }
+  if (url.pathname === '/.well-known/openid-configuration') stats.discoveryFetches += 1;
   providerCallback(req, res);
 });
 

@@ -461,16 +461,18 @@ void TestConfig::listenerKinds()
              std::optional(ListenerConfig::Kind::DeviceWebSocket));
     QCOMPARE(listenerKindName(ListenerConfig::Kind::DeviceWebSocket), QStringLiteral("device-ws"));
     QCOMPARE(listenerKindFromName(QStringLiteral("websocket")), std::nullopt);
-    QCOMPARE(listenerKindNames(),
-             (QStringList{QStringLiteral("mqtt"), QStringLiteral("device-mqtt"),
-                          QStringLiteral("device-http"), QStringLiteral("ws"), QStringLiteral("device-ws")}));
+    QCOMPARE(
+        listenerKindNames(),
+        (QStringList{QStringLiteral("mqtt"), QStringLiteral("device-mqtt"), QStringLiteral("device-http"),
+                     QStringLiteral("ws"), QStringLiteral("device-ws"), QStringLiteral("mqtts"),
+                     QStringLiteral("device-mqtts"), QStringLiteral("wss"), QStringLiteral("device-wss")}));
 }
 
 void TestConfig::applicationLookup()
 {
     Config config;
-    config.applications.append(ApplicationConfig{QStringLiteral("lab"), true, false, {}});
-    config.applications.append(ApplicationConfig{QStringLiteral("plant"), false, true, {}});
+    config.applications.append(ApplicationConfig{QStringLiteral("lab"), true, false, {}, {}});
+    config.applications.append(ApplicationConfig{QStringLiteral("plant"), false, true, {}, {}});
 
     const ApplicationConfig *plant = config.application(QStringLiteral("plant"));
     QVERIFY(plant);
@@ -483,7 +485,7 @@ void TestConfig::applicationLookup()
 
 void TestConfig::deviceLookup()
 {
-    ApplicationConfig app{QStringLiteral("lab"), false, false, {}};
+    ApplicationConfig app{QStringLiteral("lab"), false, false, {}, {}};
     app.devices.append(DeviceConfig{QStringLiteral("sensor-1"), QByteArray(), true, {}});
     app.devices.append(DeviceConfig{QStringLiteral("gw"), QByteArray(), false, {QStringLiteral("sensor-1")}});
     QCOMPARE(app.device(QStringLiteral("gw")), &app.devices.at(1));

@@ -170,8 +170,8 @@ name = "plant"
     QCOMPARE(config->demo.rate, 12.5);
 
     QCOMPARE(config->applications.size(), 2);
-    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("lab"), true, true, {}}));
-    QCOMPARE(config->applications.at(1), (ApplicationConfig{QStringLiteral("plant"), false, false, {}}));
+    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("lab"), true, true, {}, {}}));
+    QCOMPARE(config->applications.at(1), (ApplicationConfig{QStringLiteral("plant"), false, false, {}, {}}));
     QVERIFY(config->application(QStringLiteral("plant")));
 }
 
@@ -194,7 +194,7 @@ application = [{ name = "a", anonymous = ["read"] }]
     QCOMPARE(config->listeners.size(), 1);
     QCOMPARE(config->listeners.at(0).port, quint16(2000));
     QCOMPARE(config->applications.size(), 1);
-    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("a"), true, false, {}}));
+    QCOMPARE(config->applications.at(0), (ApplicationConfig{QStringLiteral("a"), true, false, {}, {}}));
 }
 
 void TestConfigLoader::sizeAndDurationForms_data()
@@ -719,10 +719,11 @@ void TestConfigLoader::errors_data()
         "t.toml:4:1: listener[1].address: ", "required key is missing");
     row("listener: unknown kind", "[[listener]]\nkind = \"tls\"\naddress = \"127.0.0.1:8883\"\n",
         "t.toml:2:8: listener[0].kind: ",
-        "expected one of \"mqtt\", \"device-mqtt\", \"device-http\", \"ws\", \"device-ws\", got \"tls\"");
+        "expected one of \"mqtt\", \"device-mqtt\", \"device-http\", \"ws\", \"device-ws\", \"mqtts\", "
+        "\"device-mqtts\", \"wss\", \"device-wss\", got \"tls\"");
     row("listener: websocket kind misspelled",
         "[[listener]]\nkind = \"websocket\"\naddress = \"127.0.0.1:8080\"\n",
-        "t.toml:2:8: listener[0].kind: ", "\"ws\", \"device-ws\", got \"websocket\"");
+        "t.toml:2:8: listener[0].kind: ", "\"wss\", \"device-wss\", got \"websocket\"");
     row("listener: ws has no path key",
         "[[listener]]\nkind = \"ws\"\naddress = \"127.0.0.1:8080\"\npath = \"/mqtt\"\n",
         "t.toml:4:1: listener[0].path: ", "unknown key; expected one of kind, address");

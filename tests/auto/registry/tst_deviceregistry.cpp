@@ -80,7 +80,7 @@ void TestDeviceRegistry::initTestCase()
     m_gatewayHash = PasswordHasher::hash(QByteArrayLiteral("gw-pass"));
     QVERIFY(!m_sensorHash.isEmpty() && !m_gatewayHash.isEmpty());
 
-    config::ApplicationConfig lab{QStringLiteral("lab"), false, false, {}};
+    config::ApplicationConfig lab{QStringLiteral("lab"), false, false, {}, {}};
     lab.devices = {
         device("sensor-1", m_sensorHash),
         device("sensor-2", m_sensorHash),
@@ -89,9 +89,9 @@ void TestDeviceRegistry::initTestCase()
         device("old-gw", m_gatewayHash, false, {QStringLiteral("sensor-1")}),
         device("no-password", QByteArray()),
     };
-    config::ApplicationConfig plant{QStringLiteral("plant"), true, false, {}};
+    config::ApplicationConfig plant{QStringLiteral("plant"), true, false, {}, {}};
     plant.devices = {device("sensor-1", m_gatewayHash)};
-    config::ApplicationConfig empty{QStringLiteral("empty"), false, false, {}};
+    config::ApplicationConfig empty{QStringLiteral("empty"), false, false, {}, {}};
     m_config.applications = {lab, plant, empty};
 }
 

@@ -31,13 +31,13 @@ QString TestIssuer::unavailableReason()
     return {};
 }
 
-bool TestIssuer::start(int accessTokenTtl, QString *error)
+bool TestIssuer::start(int accessTokenTtl, QString *error, quint16 port)
 {
     stop();
     m_process = std::make_unique<QProcess>();
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("ACCESS_TOKEN_TTL"), QString::number(accessTokenTtl));
-    env.insert(QStringLiteral("PORT"), QStringLiteral("0"));
+    env.insert(QStringLiteral("PORT"), QString::number(port));
     m_process->setProcessEnvironment(env);
     m_process->setWorkingDirectory(QFileInfo(QStringLiteral(DROVER_OIDC_ISSUER_SCRIPT)).absolutePath());
     m_process->setProgram(QStringLiteral(DROVER_NODE_EXECUTABLE));

@@ -17,8 +17,9 @@ public:
     // Why the issuer can't run here (node or its npm packages missing), or empty.
     static QString unavailableReason();
 
-    // Starts it with ACCESS_TOKEN_TTL=accessTokenTtl; false with *error when it didn't come up.
-    bool start(int accessTokenTtl, QString *error);
+    // Starts it with ACCESS_TOKEN_TTL=accessTokenTtl, on `port` (0: a free one); false with
+    // *error when it didn't come up.
+    bool start(int accessTokenTtl, QString *error, quint16 port = 0);
     void stop();
     bool isRunning() const;
 
