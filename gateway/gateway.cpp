@@ -283,28 +283,22 @@ bool Gateway::startTlsListeners(const CannotListen &cannotListen)
         session::MqttServer *server = devices ? m_deviceServer.get() : m_server.get();
         const QSslConfiguration tls =
             devices ? m_tls->deviceConfiguration() : m_tls->applicationConfiguration();
-        QString reason;
-        if (webSocket) {
-            auto listener = std::make_unique<transport::WebSocketListener>(server, tls);
-            if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
-                if (cannotListen(what, listenerConfig, reason))
-                    continue;
-                return false;
-            }
+        // Opens one listener of either kind; false: stop starting (cannotListen said so).
+        const auto open = [&](auto listener, auto &into) {
+            QString reason;
+            if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason))
+                return cannotListen(what, listenerConfig, reason);
             qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
             listener->setParent(this);
-            (devices ? m_deviceWebSocketListeners : m_webSocketListeners).append(listener.release());
-            continue;
-        }
-        auto listener = std::make_unique<transport::TlsListener>(server, tls);
-        if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
-            if (cannotListen(what, listenerConfig, reason))
-                continue;
+            into.append(listener.release());
+            return true;
+        };
+        const bool opened = webSocket ? open(std::make_unique<transport::WebSocketListener>(server, tls),
+                                             devices ? m_deviceWebSocketListeners : m_webSocketListeners)
+                                      : open(std::make_unique<transport::TlsListener>(server, tls),
+                                             devices ? m_deviceTlsListeners : m_tlsListeners);
+        if (!opened)
             return false;
-        }
-        qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
-        listener->setParent(this);
-        (devices ? m_deviceTlsListeners : m_tlsListeners).append(listener.release());
     }
     return true;
 }

@@ -1,6 +1,7 @@
 // The console's windows for saved connection profiles, against a real gateway over TCP:
 // an anonymous profile shows the demo's events; credentials the gateway refuses end in a
-// plain-language refusal, not a reconnect loop; a profile without its API key asks for it.
+// plain-language refusal, not a reconnect loop; a profile without its API key asks for it;
+// an OAuth2 login at a real issuer connects with a token the gateway verifies.
 #include "config/config.h"
 #include "gateway.h"
 
@@ -50,9 +51,11 @@ private Q_SLOTS:
     void connectUrlMakesAnAdHocProfile();
     void badUrlIsRefused();
     void oauthLoginThenConnectsWithTheToken();
+    void oauthTokenOfAnotherIssuerIsRefused();
 
 private:
     std::unique_ptr<Console> makeConsole();
+    bool startGateway(const QList<config::TokenIssuerConfig> &tokenIssuers);
     ConnectionProfile profile(const QString &name, ConnectionProfile::AuthKind kind) const;
 
     QTemporaryDir m_dir;
@@ -71,16 +74,27 @@ void TestConsole::initTestCase()
 
 void TestConsole::init()
 {
+    QVERIFY(startGateway({}));
+    m_console = makeConsole();
+}
+
+bool TestConsole::startGateway(const QList<config::TokenIssuerConfig> &tokenIssuers)
+{
+    m_gateway.reset();
     config::Config config;
     config.listeners = {
         config::ListenerConfig{config::ListenerConfig::Kind::Mqtt, QHostAddress::LocalHost, 0}};
     config.demo.enabled = true;
     config.demo.rate = 20;
+    config.tokenIssuers = tokenIssuers;
     m_gateway = std::make_unique<Gateway>(config);
     QString error;
-    QVERIFY2(m_gateway->start(&error), qPrintable(error));
+    if (!m_gateway->start(&error)) {
+        qWarning() << "gateway not started:" << error;
+        return false;
+    }
     m_port = quint16(QUrl(m_gateway->listenerUrls().constFirst()).port());
-    m_console = makeConsole();
+    return true;
 }
 
 void TestConsole::cleanup()
@@ -192,6 +206,11 @@ void TestConsole::oauthLoginThenConnectsWithTheToken()
     TestIssuer issuer;
     QString error;
     QVERIFY2(issuer.start(300, &error), qPrintable(error));
+    // A gateway that accepts this issuer's access tokens for its resource.
+    config::TokenIssuerConfig accepted;
+    accepted.url = issuer.url().toString();
+    accepted.audiences = {issuer.resource()};
+    QVERIFY(startGateway({accepted}));
     ScriptedBrowser browser;
     m_console->setBrowserOpener([&browser](const QUrl &url) { browser.open(url); });
 
@@ -205,8 +224,38 @@ void TestConsole::oauthLoginThenConnectsWithTheToken()
     QTRY_VERIFY_WITH_TIMEOUT(browser.isDone(), 20000);
     auto *login = window->findChild<QLabel *>(QStringLiteral("loginState"));
     QTRY_VERIFY_WITH_TIMEOUT(login->text().contains(QStringLiteral("alice")), Wait);
-    // This gateway verifies no tokens yet (it refuses any credentials): the attempt with the
-    // token ends in a refusal the window explains, not in a loop of browser logins.
+    // The gateway verifies the token (signature, issuer, audience) and lets alice in; the
+    // demo application is open to every user, so her tab shows its events.
+    QTRY_COMPARE_WITH_TIMEOUT(window->connection()->state(), ConsoleConnection::State::Online, Wait);
+    EventSubscription demo;
+    demo.application = QStringLiteral("demo");
+    SubscriptionTab *tab = window->addSubscription(demo);
+    QTRY_VERIFY_WITH_TIMEOUT(tab->events()->rowCount() >= 3, Wait);
+}
+
+void TestConsole::oauthTokenOfAnotherIssuerIsRefused()
+{
+    if (const QString why = TestIssuer::unavailableReason(); !why.isEmpty())
+        QSKIP(qPrintable(why));
+    TestIssuer issuer;
+    TestIssuer other;
+    QString error;
+    QVERIFY2(issuer.start(300, &error), qPrintable(error));
+    QVERIFY2(other.start(300, &error), qPrintable(error));
+    config::TokenIssuerConfig accepted;
+    accepted.url = other.url().toString(); // not the issuer the console logs in at
+    accepted.audiences = {issuer.resource()};
+    QVERIFY(startGateway({accepted}));
+    ScriptedBrowser browser;
+    m_console->setBrowserOpener([&browser](const QUrl &url) { browser.open(url); });
+    ConnectionProfile p = profile(QStringLiteral("elsewhere"), ConnectionProfile::AuthKind::OAuth2);
+    p.issuer = issuer.url();
+    p.oauthClientId = issuer.clientId();
+    p.audience = issuer.resource();
+    QVERIFY2(m_console->profiles()->add(p, &error, &p), qPrintable(error));
+    MainWindow *window = m_console->openProfile(p);
+    QTRY_VERIFY_WITH_TIMEOUT(browser.isDone(), 20000);
+    // The refusal is explained, and does not send the user round a loop of browser logins.
     QTRY_COMPARE_WITH_TIMEOUT(window->connection()->state(), ConsoleConnection::State::Refused, Wait);
     QVERIFY(window->findChild<QLabel *>(QStringLiteral("connectionState"))
                 ->text()
