@@ -213,8 +213,9 @@ void JwtVerifier::checkSignature(const JwtToken &token, size_t issuerIndex, bool
             if (!refetched) {
                 // Perhaps the issuer rotated its keys since we fetched them: look once more.
                 qCInfo(lcJwt).noquote()
-                    << "token of issuer" << issuer.config.url << "is signed with an unknown key (" << keyName
-                    << "): fetching the issuer's keys again, unless fetched lately";
+                    << QStringLiteral("token of issuer %1 is signed with an unknown key (%2): "
+                                      "fetching the issuer's keys again, unless fetched lately")
+                           .arg(issuer.config.url, keyName);
                 return checkSignature(token, issuerIndex, true, finish);
             }
             if (!error.isEmpty())
@@ -232,10 +233,10 @@ void JwtVerifier::checkSignature(const JwtToken &token, size_t issuerIndex, bool
                 refuse(QStringLiteral("bad signature (%1 of issuer %2)").arg(keyName, issuer.config.url)));
         const AuthVerdict verdict = checkClaims(token.claims(), issuer.config, true);
         if (verdict.status == AuthVerdict::Status::Accepted)
-            qCDebug(lcJwt).noquote() << "token of" << verdict.identity.user << "from issuer"
-                                     << issuer.config.url << "accepted (" << keyName << ", " << alg
-                                     << ", valid until" << verdict.identity.expires.toString(Qt::ISODate)
-                                     << ")";
+            qCDebug(lcJwt).noquote() << QStringLiteral(
+                                            "token of %1 from issuer %2 accepted (%3, %4, valid until %5)")
+                                            .arg(verdict.identity.user, issuer.config.url, keyName, alg,
+                                                 verdict.identity.expires.toString(Qt::ISODate));
         finish(verdict);
     });
 }

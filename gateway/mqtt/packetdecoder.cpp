@@ -147,7 +147,8 @@ bool decodeConnect(Context &c, Packet &packet)
     if (!willFlag && willRetain) // MQTT-3.1.2-13 (3.1.1: MQTT-3.1.2-15)
         return c.malformed("Will Retain set without a Will");
     if (!c.v5 && passwordFlag && !usernameFlag) // 3.1.1: MQTT-3.1.2-22; 5.0 allows it (spec 3.1.2.9)
-        return c.malformed("Password Flag set without User Name Flag");
+        return c.malformed(
+            "Password Flag set without User Name Flag (in MQTT 3.1.1 an access token goes in the user name)");
     if (!c.uint16(p.keepAlive, "Keep Alive"))
         return false;
     if (c.v5 && !c.properties(p.properties))

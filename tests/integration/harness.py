@@ -27,6 +27,8 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
+import urllib.request
 import uuid
 
 import paho.mqtt.client as mqtt
@@ -327,10 +329,9 @@ class _RecordingClient(mqtt.Client):
 
     def _packet_write(self):
         # publish() from the test's thread writes at once, beside the loop thread's writes
-        # (PUBACKs). Over TCP each send() is whole; paho's WebSocket wrapper keeps one frame
-        # buffer for both threads, so two writers would interleave frames: one at a time.
-        if self._transport != "websockets":
-            return super()._packet_write()
+        # (PUBACKs). paho's WebSocket wrapper keeps one frame buffer for both threads, and an
+        # SSL socket can't be written from two threads at once (the connection breaks), so
+        # two writers would interleave: one at a time, whatever the transport.
         with self._write_lock:
             return super()._packet_write()
 
@@ -1287,3 +1288,142 @@ def assert_same_stream(test, reference, other, min_common=1, what="stream"):
     test.assertGreaterEqual(common, min_common, "%s: only %d events in common" % (what, common))
     test.assertEqual(other[:common], reference[start:start + common], "%s differs from the reference" % what)
     return common
+
+
+# ------------------------------------------------------------------------- OpenID Connect issuer
+
+
+OIDC_DIR = os.path.join(SOURCE_ROOT, "tests", "oidc")
+ISSUER_LISTENING_RE = re.compile(rb"issuer listening on (http://127\.0\.0\.1:(\d+))")
+
+
+class OidcIssuer:
+    """The real OpenID Connect issuer of the tests (tests/oidc/issuer.mjs, npm oidc-provider)
+    in a node process on 127.0.0.1:<free port>, and its test endpoints: mint() asks
+    /test/token for a JWT access token (any claims, algorithm or key a test wants). Every
+    token minted is kept in `tokens`, for a test to look for in logs. The process ends when
+    stop() closes its standard input (or the test process dies). Needs node and
+    tests/oidc/node_modules (scripts/install-deps runs npm ci there)."""
+
+    def __init__(self, access_token_ttl=300, start_timeout=30.0):
+        self.access_token_ttl = access_token_ttl
+        self.start_timeout = start_timeout
+        self.proc = None
+        self.url = None
+        self.port = None
+        self.tokens = []
+        self.tmpdir = None
+        self.log_path = None
+        self._log_file = None
+        # Loopback only: no proxy from the environment may stand between the test and it.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    @staticmethod
+    def unavailable_reason():
+        """Why the issuer can't run here, or None."""
+        if shutil.which("node") is None:
+            return "node not found: install Node.js 20 (see scripts/install-deps)"
+        if not os.path.isfile(os.path.join(OIDC_DIR, "node_modules", "oidc-provider", "package.json")):
+            return "tests/oidc/node_modules is missing: run scripts/install-deps (npm ci in tests/oidc)"
+        return None
+
+    def start(self):
+        reason = self.unavailable_reason()
+        if reason:
+            raise AssertionError(reason)
+        self.tmpdir = tempfile.mkdtemp(prefix="oidc-issuer-it-")
+        self.log_path = os.path.join(self.tmpdir, "issuer.log")
+        self._log_file = open(self.log_path, "wb")
+        env = dict(os.environ, PORT="0", ACCESS_TOKEN_TTL=str(self.access_token_ttl))
+        self.proc = subprocess.Popen([shutil.which("node"), os.path.join(OIDC_DIR, "issuer.mjs")],
+                                     stdin=subprocess.PIPE, stdout=self._log_file, stderr=subprocess.STDOUT,
+                                     cwd=OIDC_DIR, env=env, preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            m = ISSUER_LISTENING_RE.search(self.log_bytes())
+            if m:
+                self.url = m.group(1).decode()
+                self.port = int(m.group(2))
+                return self
+            if self.proc.poll() is not None:
+                log = self.log()
+                self.stop()
+                raise AssertionError("the issuer exited with %s before listening; output:\n%s"
+                                     % (self.proc.returncode, log))
+            time.sleep(0.02)
+        log = self.log()
+        self.stop()
+        raise AssertionError("the issuer did not say it listens within %s s; output:\n%s"
+                             % (self.start_timeout, log))
+
+    def log_bytes(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read()
+        except (FileNotFoundError, TypeError):
+            return b""
+
+    def log(self):
+        return self.log_bytes().decode("utf-8", "replace")
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def request(self, path, fields=None, method=None, timeout=10.0):
+        """An HTTP request to the issuer (a form POST when fields is given); returns the JSON answer."""
+        data = urllib.parse.urlencode(fields).encode() if fields is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method or ("POST" if data is not None
+                                                                                   else "GET"))
+        if data is not None:
+            req.add_header("Content-Type", "application/x-www-form-urlencoded")
+        with self._opener.open(req, timeout=timeout) as reply:
+            return json.loads(reply.read())
+
+    def mint(self, **fields):
+        """A JWT access token from /test/token (fields as its header comment in issuer.mjs
+        says: sub, username, ttl, nbf, iat, aud, azp, iss, alg, key, kid, pad); kept in tokens."""
+        answer = self.request("/test/token", {k: str(v) for k, v in fields.items()})
+        token = answer.get("access_token")
+        if not token:
+            raise AssertionError("the issuer minted no token: %r" % (answer,))
+        self.tokens.append(token)
+        return token
+
+    def stats(self):
+        """{"jwksFetches": n, "discoveryFetches": n}"""
+        return self.request("/test/stats")
+
+    def stop(self, timeout=5.0):
+        """Closes the issuer's standard input (it exits), then kills it if it lingers."""
+        if self.proc is not None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        if self.tmpdir is not None and not os.environ.get("DROVER_IT_KEEP"):
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
+
+
+def auth_packet(reason=0x19, props=()):
+    """An MQTT 5 AUTH packet (reason 0x19 Re-authenticate by default)."""
+    return packet(PT.AUTH, 0, bytes([reason]) + encode_properties(props))
+
+
+def auth_reason(p):
+    """Reason code and properties of a received AUTH packet."""
+    assert p.type == PT.AUTH, p
+    if not p.body:
+        return 0, {}
+    return p.body[0], (decode_properties(p.body, 1)[0] if len(p.body) > 1 else {})
+
+
+P_AUTH_METHOD, P_AUTH_DATA = 21, 22
