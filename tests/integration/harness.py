@@ -405,6 +405,7 @@ class MqttClient:
         self.keepalive = keepalive
         self.receive_maximum = receive_maximum
         if username is not None or password is not None:
+            used_credentials(username, password)
             self.c.username_pw_set(username, password)
         if will is not None:
             topic, payload, qos = will
@@ -754,6 +755,7 @@ def packet(ptype, flags, body):
 def connect_packet(client_id="", version=5, clean=True, keepalive=60, props=(), will=None, username=None,
                    password=None, protocol_name="MQTT", level=None):
     """will: dict(topic=, payload=, qos=0, retain=False, props=())."""
+    used_credentials(username, password)
     flags = 0x02 if clean else 0
     if will is not None:
         flags |= 0x04 | (will.get("qos", 0) << 3) | (0x20 if will.get("retain") else 0)
@@ -1051,6 +1053,7 @@ class JsClient:
     def connect(self, url, version=5, client_id=None, username=None, password=None, timeout=10.0, ca=None):
         """Connects; returns the connack report ({"type": "connack", "reasonCode": ...}) or the
         error report. ca: for wss://, the CA file the server's certificate must chain to."""
+        used_credentials(username, password)
         op = {"op": "connect", "url": url, "protocolVersion": version}
         for key, value in (("clientId", client_id), ("username", username), ("password", password), ("ca", ca)):
             if value is not None:
@@ -1109,9 +1112,17 @@ class JsClient:
 # ------------------------------------------------------------------------- external tools
 
 
+def note_tool_credentials(args):
+    """used_credentials() for the -u/-P arguments of a mosquitto_sub/mosquitto_pub call."""
+    args = list(args)
+    value = lambda flag: args[args.index(flag) + 1] if flag in args[:-1] else None  # noqa: E731
+    used_credentials(value("-u"), value("-P"))
+
+
 def mosquitto(tool, port, args, timeout=15.0):
     """Runs mosquitto_sub/mosquitto_pub against droverd; returns CompletedProcess (text)."""
     cmd = [tool, "-h", HOST, "-p", str(port)] + list(args)
+    note_tool_credentials(args)
     res = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
     record_output("%s output" % os.path.basename(tool), res.stdout + res.stderr)
     return res
@@ -1125,12 +1136,53 @@ def mosquitto(tool, port, args, timeout=15.0):
 _OUTPUTS = []
 
 
+# The suite-wide check (test_99_secrets.py, run by ctest after every other integration
+# test): each module's outputs and the secrets it used are also written below
+# $DROVER_IT_ARTIFACTS (ctest sets it per module), where the last test greps every output of
+# every module for every secret of every module.
+_ARTIFACTS = os.environ.get("DROVER_IT_ARTIFACTS")
+_SECRETS = set()
+# Shorter ones ("wrong", "hunter2") are words a log may hold for other reasons.
+MIN_SECRET_LENGTH = 8
+
+
+def _artifact(name):
+    os.makedirs(_ARTIFACTS, exist_ok=True)
+    return os.path.join(_ARTIFACTS, "%d-%s" % (os.getpid(), name))
+
+
 def record_output(what, text):
     """Keeps text (a log, a tool's output) for secrets_in_outputs / assertNoSecretsInLogs."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     if text:
         _OUTPUTS.append((what, text))
+        if _ARTIFACTS:
+            with open(_artifact("outputs.jsonl"), "a", encoding="utf-8") as f:
+                f.write(json.dumps({"what": what, "text": text}) + "\n")
+
+
+def looks_like_token(text):
+    return isinstance(text, str) and text.count(".") == 2 and len(text) > 40 and " " not in text
+
+
+def used_secret(*secrets):
+    """Notes secrets (passwords, keys, tokens) a test sent, for the suite-wide grep. The
+    clients of this harness note their passwords (and user names that are tokens) themselves."""
+    new = [x for x in secrets if isinstance(x, str) and len(x) >= MIN_SECRET_LENGTH and x not in _SECRETS]
+    if not new:
+        return
+    _SECRETS.update(new)
+    if _ARTIFACTS:
+        with open(_artifact("secrets.jsonl"), "a", encoding="utf-8") as f:
+            for secret in new:
+                f.write(json.dumps(secret) + "\n")
+
+
+def used_credentials(username, password):
+    """A client's credentials: the password, and the user name when it is an access token."""
+    used_secret(password if isinstance(password, str) else None,
+                username if looks_like_token(username) else None)
 
 
 def _mask(secret):
@@ -1251,6 +1303,7 @@ class DroverdTestCase(unittest.TestCase):
         """No key, password or token of secrets (str) in any droverd log of this process
         (running ones too) nor in any recorded tool output or extra ((what, text) pairs).
         The failure names the place and the start of the secret, never all of it."""
+        used_secret(*secrets)
         live = [("droverd log (pid %d, running)" % d.pid, d.log()) for d in self._daemons
                 if d.proc is not None and not getattr(d, "_archived", False)]
         found = secrets_in_outputs(secrets, live + list(extra))
@@ -1387,6 +1440,7 @@ class OidcIssuer:
         if not token:
             raise AssertionError("the issuer minted no token: %r" % (answer,))
         self.tokens.append(token)
+        used_secret(token)
         return token
 
     def stats(self):

@@ -14,10 +14,12 @@ import tempfile
 import unittest
 import uuid
 
-from harness import HOST, DroverdTestCase, JsClient, connect_packet, find_droverd, run_droverd, wait_for
+from harness import (HOST, DroverdTestCase, JsClient, connect_packet, find_droverd, note_tool_credentials, run_droverd,
+                     used_secret, wait_for)
 
 PASSWORD = "tls-password-%s" % uuid.uuid4().hex[:8]
 PASSPHRASE = "tls-passphrase-%s" % uuid.uuid4().hex[:8]
+used_secret(PASSWORD, PASSPHRASE)  # for the suite-wide grep of every log (test_99_secrets)
 PKI = None  # the folder of this module's certificates (setUpModule)
 HASH = None
 
@@ -117,6 +119,7 @@ def mosquitto_tls(tool, port, args, cafile, timeout=20.0):
     name): libmosquitto checks the certificate against the host as a name, never as an IP
     address."""
     cmd = [tool, "-h", "localhost", "-p", str(port), "--cafile", cafile] + list(args)
+    note_tool_credentials(args)
     return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
 
 
