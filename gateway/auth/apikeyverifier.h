@@ -17,6 +17,10 @@ public:
     // user or key, revoked, expired; the client is told only "bad user name or password").
     virtual void verify(const QString &user, const QByteArray &key, QObject *context,
                         std::function<void(const AuthVerdict &)> done) = 0;
+
+Q_SIGNALS:
+    // Keys that were valid were revoked or removed: Identity::credential values.
+    void revoked(const QStringList &credentials);
 };
 
 } // namespace drover::auth

@@ -53,6 +53,10 @@ public:
     // Authentication Data alone proves who the client is, at CONNECT and again in AUTH
     // re-authentication). None by default.
     virtual QByteArrayList authenticationMethods() const { return {}; }
+
+Q_SIGNALS:
+    // These credentials (Identity::credential values) were revoked: sessions they proved end.
+    void credentialsRevoked(const QStringList &credentials);
 };
 
 } // namespace drover::auth

@@ -79,4 +79,13 @@ void CredentialAuthenticator::authenticate(const Credentials &credentials, QObje
     m_tokens->verify(token, context, std::move(done));
 }
 
+void CredentialAuthenticator::setApiKeyVerifier(ApiKeyVerifier *verifier)
+{
+    if (m_keys)
+        disconnect(m_keys, nullptr, this, nullptr);
+    m_keys = verifier;
+    if (m_keys)
+        connect(m_keys, &ApiKeyVerifier::revoked, this, &Authenticator::credentialsRevoked);
+}
+
 } // namespace drover::auth

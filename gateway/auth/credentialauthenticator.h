@@ -28,7 +28,8 @@ public:
 
     // Not owned; either may be null (that kind of credential is then refused).
     void setTokenVerifier(TokenVerifier *verifier) { m_tokens = verifier; }
-    void setApiKeyVerifier(ApiKeyVerifier *verifier) { m_keys = verifier; }
+    // Its revocations are relayed as credentialsRevoked().
+    void setApiKeyVerifier(ApiKeyVerifier *verifier);
     // Not owned; may be null. With a policy, a named user it lets use no application at all
     // is refused with NotAuthorized (v5 0x87, 3.1.1 code 5) instead of being accepted.
     void setAccessPolicy(const AccessPolicy *policy) { m_policy = policy; }

@@ -15,12 +15,15 @@ struct Identity {
     // expiry); invalid for credentials that don't expire. A session must not outlive it
     // unless the client re-authenticates.
     QDateTime expires;
+    // Which revocable credential proved it ("API key <id>"; never secret), so that a session
+    // can be ended when it is revoked; empty for credentials that can't be revoked.
+    QString credential;
 
     static Identity anonymousUser() { return {}; }
-    static Identity named(const QString &user) { return {false, user, {}, {}, {}}; }
+    static Identity named(const QString &user) { return {false, user, {}, {}, {}, {}}; }
     static Identity ofDevice(const QString &application, const QString &device)
     {
-        return {false, device + QLatin1Char('@') + application, application, device, {}};
+        return {false, device + QLatin1Char('@') + application, application, device, {}, {}};
     }
     bool isDevice() const { return !device.isEmpty(); }
     // For logs: the user name, or "anonymous". Never a credential.

@@ -4,6 +4,7 @@
 #include "registry/passwordhasher.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QFutureWatcher>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
@@ -36,7 +37,16 @@ StoredApiKeyVerifier::StoredApiKeyVerifier(const QString &path, QObject *parent)
     , m_path(path)
     , m_store(std::make_shared<const ApiKeyStore>())
 {
+    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, this, &StoredApiKeyVerifier::reloadIfChanged);
     reload();
+}
+
+void StoredApiKeyVerifier::watchFolder()
+{
+    // The folder may appear only when the first key is made; watched from then on.
+    const QString folder = QFileInfo(m_path).absolutePath();
+    if (m_watcher.directories().isEmpty() && QFileInfo(folder).isDir())
+        m_watcher.addPath(folder);
 }
 
 StoredApiKeyVerifier::Stamp StoredApiKeyVerifier::stampNow() const
@@ -70,8 +80,23 @@ bool StoredApiKeyVerifier::reload(QString *error)
             *error = reason;
         return false;
     }
+    // Keys that proved sessions until now and are revoked or gone from the new file.
+    QStringList revoked;
+    if (m_loaded) {
+        for (const ApiKey &before : m_store->keys()) {
+            const ApiKey *now = loaded->find(before.id);
+            if (!before.revoked.isValid() && (!now || now->revoked.isValid()))
+                revoked.append(credentialOf(before.id));
+        }
+    }
     m_store = std::make_shared<const ApiKeyStore>(std::move(*loaded));
     m_loaded = true;
+    watchFolder();
+    if (!revoked.isEmpty()) {
+        qCInfo(lcApiKeys).noquote() << "API keys revoked or removed:" << revoked.join(QLatin1String(", "))
+                                    << "- connections they opened are ended";
+        Q_EMIT this->revoked(revoked);
+    }
     if (!m_stamp.exists) {
         qCInfo(lcApiKeys).noquote() << "API keys: none yet (no" << m_path
                                     << "- droverd keys create --user NAME makes one)";
@@ -160,7 +185,8 @@ void StoredApiKeyVerifier::verify(const QString &user, const QByteArray &key, QO
         }
         qCDebug(lcApiKeys).noquote() << "API key" << *id << "accepted for user" << user;
         Identity identity = Identity::named(user);
-        identity.expires = record->expires; // a session must not outlive its key
+        identity.expires = record->expires;      // a session must not outlive its key
+        identity.credential = credentialOf(*id); // nor its revocation
         done(AuthVerdict::accept(identity));
     });
     QFuture<bool> future = QtConcurrent::run(

@@ -2,10 +2,12 @@
 //
 // The file is read at construction, on reload() (SIGHUP), and whenever a check finds it
 // changed: each check stat()s the file (inode, size, times; `droverd keys` replaces it by
-// rename, so every write changes the inode) and reads it again if it differs. A revoke or a
-// new key therefore counts from the next CONNECT on, without a signal, a watcher or a
-// timer; the stat costs microseconds beside the hash check. A file that doesn't read keeps
-// the keys read before (the log says why, once per change of the file).
+// rename, so every write changes the inode) and reads it again if it differs: a revoke or a
+// new key counts from the next CONNECT on, whatever else happens; the stat costs
+// microseconds beside the hash check. Beyond that, a QFileSystemWatcher on the file's folder
+// reads a changed file at once, and keys that were valid before and are revoked or gone now
+// are announced by revoked(), so that the connections they opened end too. A file that
+// doesn't read keeps the keys read before (the log says why, once per change of the file).
 //
 // Each check is one Argon2id verification on the registry's verification pool, never on
 // the event loop: a key id that doesn't exist (or text that is no key at all) is checked
@@ -15,6 +17,8 @@
 
 #include "apikeystore.h"
 #include "apikeyverifier.h"
+
+#include <QFileSystemWatcher>
 
 #include <memory>
 
@@ -42,6 +46,8 @@ public:
 
     // Made with PasswordHasher::hashSecret like every key's hash, so it costs the same.
     static QByteArray dummyHash();
+    // The Identity::credential of a session opened with key `id`.
+    static QString credentialOf(const QString &id) { return QStringLiteral("API key ") + id; }
 
 private:
     // What stat() says about the file; equal stamps mean "not changed since read".
@@ -61,11 +67,13 @@ private:
     };
     Stamp stampNow() const;
     void reloadIfChanged();
+    void watchFolder();
 
     QString m_path;
     std::shared_ptr<const ApiKeyStore> m_store;
     Stamp m_stamp; // of the file last read (or tried)
     bool m_loaded = false;
+    QFileSystemWatcher m_watcher; // the file's folder: `droverd keys` renames a new file in
 };
 
 } // namespace drover::auth

@@ -344,6 +344,9 @@ void ClientConnection::onAuthenticated(const AuthVerdict &verdict)
     m_state = State::Connected;
     m_accepted = true;
     armCredentialExpiry();
+    if (!m_identity.credential.isEmpty() && m_context.authenticator)
+        connect(m_context.authenticator, &auth::Authenticator::credentialsRevoked, this,
+                &ClientConnection::onCredentialsRevoked);
     qCInfo(lcConnection).noquote()
         << describe() << "connected as" << m_identity.displayName()
         << QStringLiteral("(MQTT %1, %2 session, keep alive %3 s)")
@@ -664,6 +667,18 @@ void ClientConnection::onCredentialExpired()
             : QStringLiteral("the access token expired at %1 and no fresh one came by "
                              "re-authentication (AUTH 0x19)")
                   .arg(expiredAt));
+}
+
+void ClientConnection::onCredentialsRevoked(const QStringList &credentials)
+{
+    if (m_state != State::Connected || !credentials.contains(m_identity.credential))
+        return;
+    qCInfo(lcConnection).noquote() << describe() << "closing:" << m_identity.credential << "of"
+                                   << m_identity.displayName() << "was revoked";
+    // Beyond Drogue, which checks credentials only at CONNECT: a revoked key ends its sessions.
+    disconnectClient(
+        ReasonCode::NotAuthorized,
+        QStringLiteral("%1 was revoked; connect again with valid credentials").arg(m_identity.credential));
 }
 
 // ---------------------------------------------------------------- keep alive and the end

@@ -102,6 +102,8 @@ private:
     // expires, unless the client re-authenticated (AUTH) in time.
     void armCredentialExpiry();
     void onCredentialExpired();
+    // Ends the connection if the credential that proved its identity is revoked.
+    void onCredentialsRevoked(const QStringList &credentials);
 
     void closeAfterFlush();
     void refuseConnect(mqtt::ReasonCode reasonCode, const QString &reason);

@@ -7,6 +7,7 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -62,6 +63,7 @@ private Q_SLOTS:
     void alwaysOffTheLoop();
     void dummyHashCostsWhatAKeyCosts();
     void changesCountWithoutReload();
+    void revocationIsAnnounced();
     void brokenFileKeepsTheKeys();
     void unreadableFromTheStartIsUnavailable();
     void missingFileMeansNoKeys();
@@ -262,6 +264,42 @@ void TestStoredApiKeyVerifier::changesCountWithoutReload()
     write(store);
     QCOMPARE(check(verifier, QStringLiteral("alice"), first).message, QStringLiteral("API key revoked"));
     QCOMPARE(verifier.store()->keys().size(), 2);
+}
+
+void TestStoredApiKeyVerifier::revocationIsAnnounced()
+{
+    ApiKeyStore store;
+    const QByteArray alices = addKey(store, QStringLiteral("alice"));
+    const QByteArray bobs = addKey(store, QStringLiteral("bob"));
+    const QByteArray carols = addKey(store, QStringLiteral("carol"));
+    write(store);
+    StoredApiKeyVerifier verifier(m_path);
+    QSignalSpy revoked(&verifier, &StoredApiKeyVerifier::revoked);
+    // The credential a session opened with the key carries, to be ended by.
+    const AuthVerdict verdict = check(verifier, QStringLiteral("alice"), alices);
+    QCOMPARE(verdict.identity.credential, QStringLiteral("API key ") + *ApiKeyStore::idOf(alices));
+    // `droverd keys revoke` writes the file (by rename): the watcher reads it without any
+    // check, and only the keys that were valid and are not any more are announced.
+    const QString alice = *ApiKeyStore::idOf(alices);
+    const QString bob = *ApiKeyStore::idOf(bobs);
+    store.revoke(alice, QDateTime::currentDateTimeUtc());
+    const QByteArray daves = addKey(store, QStringLiteral("dave"));
+    write(store);
+    QTRY_COMPARE_WITH_TIMEOUT(revoked.count(), 1, 5000);
+    QCOMPARE(revoked.at(0).at(0).toStringList(), QStringList{StoredApiKeyVerifier::credentialOf(alice)});
+    // A key that is gone from the file counts as revoked; one revoked before is not again.
+    ApiKeyStore rewritten;
+    const QByteArray erins = addKey(rewritten, QStringLiteral("erin"));
+    Q_UNUSED(erins);
+    write(rewritten); // none of alice's (revoked), bob's, carol's and dave's keys is in it
+    QTRY_COMPARE_WITH_TIMEOUT(revoked.count(), 2, 5000);
+    QStringList gone = revoked.at(1).at(0).toStringList();
+    gone.sort();
+    QStringList expected{StoredApiKeyVerifier::credentialOf(bob),
+                         StoredApiKeyVerifier::credentialOf(*ApiKeyStore::idOf(carols)),
+                         StoredApiKeyVerifier::credentialOf(*ApiKeyStore::idOf(daves))};
+    expected.sort();
+    QCOMPARE(gone, expected);
 }
 
 void TestStoredApiKeyVerifier::brokenFileKeepsTheKeys()
