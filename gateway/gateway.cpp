@@ -190,6 +190,10 @@ void Gateway::reload(const config::Config &config)
                                 << "applications," << m_registry->deviceCount() << "devices";
     m_apiKeys->reload(); // it logs what it read, or why it kept the keys it had
     applyCertificates(config.tls);
+    // Verifications in flight hold the running issuers: changing them waits for a restart.
+    if (config.tokenIssuers != m_config.tokenIssuers)
+        qCWarning(lcGateway) << "[[token-issuer]] changed in the configuration: the change applies at the "
+                                "next start, the token issuers of this start stay";
 }
 
 bool Gateway::hasTlsListeners() const
