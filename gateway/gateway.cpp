@@ -185,7 +185,10 @@ void Gateway::applyApplications()
 void Gateway::reload(const config::Config &config)
 {
     m_config.applications = config.applications;
+    const std::shared_ptr<const registry::DeviceRegistry> before = m_registry;
     applyApplications();
+    if (before)
+        m_deviceAuthenticator->registryReplaced(*before, *m_registry);
     qCInfo(lcGateway).noquote() << "configuration reloaded:" << m_registry->applicationCount()
                                 << "applications," << m_registry->deviceCount() << "devices";
     m_apiKeys->reload(); // it logs what it read, or why it kept the keys it had

@@ -15,6 +15,7 @@ class EmbeddedCommandBus;
 } // namespace drover::backend
 namespace drover::auth {
 class Authenticator;
+class DeviceAuthenticator;
 class AccessPolicy;
 class StoredApiKeyVerifier;
 class JwtVerifier;
@@ -113,7 +114,7 @@ private:
     std::shared_ptr<const registry::DeviceRegistry> m_registry;
     std::unique_ptr<session::MqttServer> m_server;
     std::unique_ptr<RegistryDirectory> m_directory;
-    std::unique_ptr<auth::Authenticator> m_deviceAuthenticator;
+    std::unique_ptr<auth::DeviceAuthenticator> m_deviceAuthenticator;
     std::unique_ptr<session::DeviceEndpoint> m_deviceEndpoint;
     std::unique_ptr<session::MqttServer> m_deviceServer;
     std::unique_ptr<http::DeviceHttpEndpoint> m_httpEndpoint;

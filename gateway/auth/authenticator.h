@@ -55,8 +55,9 @@ public:
     virtual QByteArrayList authenticationMethods() const { return {}; }
 
 Q_SIGNALS:
-    // These credentials (Identity::credential values) were revoked: sessions they proved end.
-    void credentialsRevoked(const QStringList &credentials);
+    // These credentials (Identity::credential values) no longer prove who the client is:
+    // the sessions they proved end. `why` completes "<credential> ...", e.g. "was revoked".
+    void credentialsRevoked(const QStringList &credentials, const QString &why);
 };
 
 } // namespace drover::auth

@@ -85,7 +85,9 @@ void CredentialAuthenticator::setApiKeyVerifier(ApiKeyVerifier *verifier)
         disconnect(m_keys, nullptr, this, nullptr);
     m_keys = verifier;
     if (m_keys)
-        connect(m_keys, &ApiKeyVerifier::revoked, this, &Authenticator::credentialsRevoked);
+        connect(m_keys, &ApiKeyVerifier::revoked, this, [this](const QStringList &credentials) {
+            Q_EMIT credentialsRevoked(credentials, QStringLiteral("was revoked"));
+        });
 }
 
 } // namespace drover::auth

@@ -52,8 +52,11 @@ void DeviceAuthenticator::authenticate(const Credentials &credentials, QObject *
         application, device, *credentials.password, context,
         [registry, application, device, done = std::move(done)](VerifyResult result) {
             switch (result) {
-            case VerifyResult::Ok:
-                return done(AuthVerdict::accept(Identity::ofDevice(application, device)));
+            case VerifyResult::Ok: {
+                Identity identity = Identity::ofDevice(application, device);
+                identity.credential = credentialOf(identity.user); // ended if the registry drops it
+                return done(AuthVerdict::accept(identity));
+            }
             case VerifyResult::Disabled:
                 return done(
                     AuthVerdict::refuse(AuthVerdict::Status::NotAuthorized,
@@ -71,6 +74,20 @@ void DeviceAuthenticator::authenticate(const Credentials &credentials, QObject *
             done(AuthVerdict::refuse(AuthVerdict::Status::BadCredentials,
                                      QStringLiteral("bad user name or password")));
         });
+}
+
+void DeviceAuthenticator::registryReplaced(const registry::DeviceRegistry &before,
+                                           const registry::DeviceRegistry &after)
+{
+    QStringList credentials;
+    for (const QString &device : before.revokedBy(after))
+        credentials.append(credentialOf(device));
+    if (credentials.isEmpty())
+        return;
+    qCInfo(lcDeviceAuth).noquote() << "devices removed, disabled or given a new password:"
+                                   << before.revokedBy(after).join(QLatin1String(", "))
+                                   << "- their connections are ended";
+    Q_EMIT credentialsRevoked(credentials, QStringLiteral("was removed, disabled or given a new password"));
 }
 
 } // namespace drover::auth

@@ -28,6 +28,12 @@ public:
     // <device>@<application>: the device part percent-decoded, split at the first '@'.
     static bool splitDeviceId(const QByteArray &id, QString *application, QString *device);
 
+    // The Identity::credential of a device's session: "device <device>@<application>".
+    static QString credentialOf(const QString &deviceId) { return QStringLiteral("device ") + deviceId; }
+    // After a reload: devices that can't log in as before any more (removed, disabled, a new
+    // password) lose their sessions, through credentialsRevoked().
+    void registryReplaced(const registry::DeviceRegistry &before, const registry::DeviceRegistry &after);
+
 private:
     RegistryGetter m_registry;
 };

@@ -98,6 +98,22 @@ bool DeviceRegistry::hasApplication(const QString &application) const
     return m_applications.contains(application);
 }
 
+QStringList DeviceRegistry::revokedBy(const DeviceRegistry &newer) const
+{
+    QStringList revoked;
+    for (const QHash<QString, Device> &devices : m_applications) {
+        for (const Device &before : devices) {
+            if (!before.enabled || !before.hasPassword())
+                continue; // it could not log in anyway
+            const Device *after = newer.lookup(before.application, before.name);
+            if (!after || !after->enabled || after->passwordHash != before.passwordHash)
+                revoked.append(before.name + QLatin1Char('@') + before.application);
+        }
+    }
+    revoked.sort();
+    return revoked;
+}
+
 const Device *DeviceRegistry::lookup(const QString &application, const QString &device) const
 {
     const auto app = m_applications.constFind(application);

@@ -12,6 +12,7 @@
 #include <QByteArray>
 #include <QHash>
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 #include <memory>
@@ -38,6 +39,11 @@ public:
     // Whether gateway may act for device: both exist in application, both are enabled,
     // and device is in the gateway's gateway-for list. A device is never its own gateway.
     bool isGatewayFor(const QString &application, const QString &gateway, const QString &device) const;
+
+    // The devices of this registry that may no longer log in as they did when `newer`
+    // replaces it: removed, disabled, or given another password (or none). As
+    // "<device>@<application>", sorted.
+    QStringList revokedBy(const DeviceRegistry &newer) const;
 
     int applicationCount() const { return int(m_applications.size()); }
     int deviceCount() const { return m_deviceCount; }

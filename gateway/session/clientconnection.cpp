@@ -669,16 +669,16 @@ void ClientConnection::onCredentialExpired()
                   .arg(expiredAt));
 }
 
-void ClientConnection::onCredentialsRevoked(const QStringList &credentials)
+void ClientConnection::onCredentialsRevoked(const QStringList &credentials, const QString &why)
 {
     if (m_state != State::Connected || !credentials.contains(m_identity.credential))
         return;
-    qCInfo(lcConnection).noquote() << describe() << "closing:" << m_identity.credential << "of"
-                                   << m_identity.displayName() << "was revoked";
-    // Beyond Drogue, which checks credentials only at CONNECT: a revoked key ends its sessions.
+    qCInfo(lcConnection).noquote() << describe() << "closing:" << m_identity.credential << why
+                                   << QStringLiteral("(logged in as %1)").arg(m_identity.displayName());
+    // Beyond Drogue, which checks credentials only at CONNECT: a session ends with them.
     disconnectClient(
         ReasonCode::NotAuthorized,
-        QStringLiteral("%1 was revoked; connect again with valid credentials").arg(m_identity.credential));
+        QStringLiteral("%1 %2; connect again with valid credentials").arg(m_identity.credential, why));
 }
 
 // ---------------------------------------------------------------- keep alive and the end

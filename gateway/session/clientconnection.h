@@ -103,7 +103,7 @@ private:
     void armCredentialExpiry();
     void onCredentialExpired();
     // Ends the connection if the credential that proved its identity is revoked.
-    void onCredentialsRevoked(const QStringList &credentials);
+    void onCredentialsRevoked(const QStringList &credentials, const QString &why);
 
     void closeAfterFlush();
     void refuseConnect(mqtt::ReasonCode reasonCode, const QString &reason);

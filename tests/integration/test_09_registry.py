@@ -245,6 +245,39 @@ class ReloadTest(DroverdTestCase):
         for secret in (PASSWORD, GATEWAY_PASSWORD, sensor, gateway):
             self.assertNotIn(secret, log, "a password or hash reached the log")
 
+    def test_sighup_ends_sessions_of_changed_devices(self):
+        # Beyond Drogue: a device whose password changes, or that is disabled or removed,
+        # loses the connection its old credentials opened; the other devices keep theirs.
+        sensor, gateway = make_hash(self, PASSWORD), make_hash(self, GATEWAY_PASSWORD)
+        self.d = self.start_droverd(("--demo", "--demo-rate", "20"), config=lab_config(sensor, gateway))
+        watcher = self.client(version=5)
+        watcher.subscribe("app/demo", 0)
+        device = self.client(version=5, port=self.d.device_port, username="sensor-1@lab", password=PASSWORD)
+        gw = self.client(version=4, port=self.d.device_port, username="gw@lab", password=GATEWAY_PASSWORD)
+        new_password = "it-new-Passw0rd-%d" % os.getpid()
+        self.write_config(self.d, lab_config(make_hash(self, new_password), gateway))
+        self.assertRegex(self.sighup(), r"SIGHUP: reloading")
+        self.assertTrue(device.closed.wait(10), "sensor-1 kept the connection of its old password")
+        self.assertEqual(device.disconnect_rc, 0x87)
+        self.assertEqual(getattr(device.disconnect_props, "ReasonString", ""),
+                         "device sensor-1@lab was removed, disabled or given a new password; "
+                         "connect again with valid credentials")
+        self.d.wait_log(r"closing: device sensor-1@lab was removed, disabled or given a new password "
+                        r"\(logged in as sensor-1@lab\)")
+        self.assertFalse(gw.closed.is_set(), "gw lost its connection, though nothing of it changed")
+        # The new password works, the old one doesn't.
+        self.client(version=5, port=self.d.device_port, username="sensor-1@lab", password=new_password)
+        old = self.client(version=5, port=self.d.device_port, username="sensor-1@lab", password=PASSWORD,
+                          expect_success=False)
+        self.assertEqual(old.connack[0], 0x86)
+        # Removed: a 3.1.1 device's connection is closed (3.1.1 has no DISCONNECT from the server).
+        self.write_config(self.d, lab_config(make_hash(self, new_password), gateway).split("  [[application.device]]\n  name = \"gw\"")[0])
+        self.assertRegex(self.sighup(), r"SIGHUP: reloading")
+        self.assertTrue(gw.closed.wait(10), "gw kept its connection after it was removed")
+        # The demo devices (not in the file) were never touched.
+        self.assertFalse([m for m in watcher.messages() if m.json()["type"] == "io.drogue.connection.v1"
+                          and m.json()["data"] == {"connected": False}], "a demo device lost its connection")
+
     def test_sighup_without_config(self):
         self.d = self.start_droverd(("--demo",))
         self.assertIn("SIGHUP: droverd runs without --config, so there is nothing to reload", self.sighup())

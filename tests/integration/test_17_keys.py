@@ -339,7 +339,7 @@ class KeysGatewayTest(DroverdTestCase):
         self.assertEqual(reason, "API key %s was revoked; connect again with valid credentials"
                          % self.key_id["alice"])
         self.assertTrue(old_client.closed.wait(10), "the 3.1.1 connection outlived its revoked key")
-        self.d.wait_log(r"closing: API key %s of alice was revoked" % self.key_id["alice"])
+        self.d.wait_log(r"closing: API key %s was revoked \(logged in as alice\)" % self.key_id["alice"])
         self.assertFalse(bobs.closed.is_set(), "bob's connection was ended too")
         # The next CONNECT is refused.
         r = self.raw(5)

@@ -62,6 +62,7 @@ private Q_SLOTS:
     void nullContextOrCallbackIsIgnored();
     void requestFromAnotherThread();
     void inFlightCheckSurvivesSwap();
+    void revokedByANewerRegistry();
     void unknownDeviceTakesAboutAsLong();
 
 private:
@@ -316,6 +317,27 @@ void TestDeviceRegistry::requestFromAnotherThread()
     QTRY_VERIFY_WITH_TIMEOUT(outcome.result.has_value(), 10000);
     QCOMPARE(*outcome.result, VerifyResult::Ok);
     QCOMPARE(outcome.thread, QThread::currentThread());
+}
+
+void TestDeviceRegistry::revokedByANewerRegistry()
+{
+    const DeviceRegistry before(m_config);
+    QCOMPARE(before.revokedBy(before), QStringList());
+    config::Config changed = m_config;
+    config::ApplicationConfig &lab = changed.applications[0];
+    lab.devices[0].passwordHash = m_gatewayHash; // sensor-1: a new password
+    lab.devices[1].enabled = false;              // sensor-2: disabled
+    lab.devices[3].enabled = true;               // old: enabled again (it could not log in before)
+    lab.devices.removeAt(2);                     // gw: removed
+    lab.devices.append(device("new", m_sensorHash));
+    changed.applications.removeAt(1); // plant, with its sensor-1, gone
+    const DeviceRegistry after(changed);
+    QCOMPARE(before.revokedBy(after),
+             (QStringList{QStringLiteral("gw@lab"), QStringLiteral("sensor-1@lab"),
+                          QStringLiteral("sensor-1@plant"), QStringLiteral("sensor-2@lab")}));
+    // The other way round: what could log in before and can't now (new could not before).
+    QCOMPARE(after.revokedBy(before), (QStringList{QStringLiteral("new@lab"), QStringLiteral("old@lab"),
+                                                   QStringLiteral("sensor-1@lab")}));
 }
 
 void TestDeviceRegistry::inFlightCheckSurvivesSwap()
