@@ -413,6 +413,8 @@ bool Gateway::start(QString *error, QStringList *skipped)
             qCInfo(lcGateway).noquote()
                 << "demo application" << application << "ready:" << m_demoDevices.size()
                 << "devices connected and listening for commands";
+            m_demoReady = true;
+            Q_EMIT demoReady();
         });
         m_demo->start();
         const bool open = m_policy->check(auth::Identity::anonymousUser(), application,

@@ -89,8 +89,12 @@ public:
     QStringList deviceHttpUrls() const;
     session::MqttServer *mqttServer() const { return m_server.get(); }
 
+    // Whether the --demo devices are all connected and listening for commands.
+    bool isDemoReady() const { return m_demoReady; }
+
 Q_SIGNALS:
     void stopped();
+    void demoReady();
 
 private:
     void finishStop();
@@ -130,6 +134,7 @@ private:
     QList<transport::TlsListener *> m_tlsListeners;
     QList<transport::TlsListener *> m_deviceTlsListeners;
     demo::DemoApplication *m_demo = nullptr;
+    bool m_demoReady = false;
     QStringList m_demoDevices;     // the simulated ones (names the configuration doesn't take)
     QByteArray m_demoPassword;     // theirs, random per process; never logged
     QByteArray m_demoPasswordHash; // in the registry, beside the configured devices

@@ -90,6 +90,9 @@ void TestMainWindow::init()
     m_gateway = std::make_unique<Gateway>(config);
     QString error;
     QVERIFY2(m_gateway->start(&error), qPrintable(error));
+    // The demo devices connect first: the tests count on the window subscribing after that
+    // (their connection events are then in the past, see filtersAndDeviceBoard).
+    QTRY_VERIFY_WITH_TIMEOUT(m_gateway->isDemoReady(), Wait);
 
     ConsoleConnection::Target target;
     target.description = QStringLiteral("embedded gateway");
