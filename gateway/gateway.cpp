@@ -30,6 +30,29 @@ namespace drover {
 
 namespace {
 
+// Binds one listener of any kind and hands it to keep(); false only when the start must end
+// (cannotListen decides: with the console's `skipped`, a port that is taken is left out).
+template <typename Listener, typename CannotListen, typename Keep>
+bool openListener(std::unique_ptr<Listener> listener, const QString &what,
+                  const config::ListenerConfig &where, const CannotListen &cannotListen, Keep keep)
+{
+    QString reason;
+    if (!listener->listen(where.address, where.port, &reason))
+        return cannotListen(what, where, reason);
+    qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
+    keep(listener.release());
+    return true;
+}
+
+// A keep() for openListener: the listener becomes owner's child and joins `into`.
+template <typename List> auto adoptInto(QObject *owner, List &into)
+{
+    return [owner, &into](auto *listener) {
+        listener->setParent(owner);
+        into.append(listener);
+    };
+}
+
 session::ServerLimits limitsFrom(const config::SessionConfig &c)
 {
     session::ServerLimits limits;
@@ -290,20 +313,14 @@ bool Gateway::startTlsListeners(const CannotListen &cannotListen)
         session::MqttServer *server = devices ? m_deviceServer.get() : m_server.get();
         const QSslConfiguration tls =
             devices ? m_tls->deviceConfiguration() : m_tls->applicationConfiguration();
-        // Opens one listener of either kind; false: stop starting (cannotListen said so).
-        const auto open = [&](auto listener, auto &into) {
-            QString reason;
-            if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason))
-                return cannotListen(what, listenerConfig, reason);
-            qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
-            listener->setParent(this);
-            into.append(listener.release());
-            return true;
-        };
-        const bool opened = webSocket ? open(std::make_unique<transport::WebSocketListener>(server, tls),
-                                             devices ? m_deviceWebSocketListeners : m_webSocketListeners)
-                                      : open(std::make_unique<transport::TlsListener>(server, tls),
-                                             devices ? m_deviceTlsListeners : m_tlsListeners);
+        const bool opened =
+            webSocket
+                ? openListener(std::make_unique<transport::WebSocketListener>(server, tls), what,
+                               listenerConfig, cannotListen,
+                               adoptInto(this, devices ? m_deviceWebSocketListeners : m_webSocketListeners))
+                : openListener(std::make_unique<transport::TlsListener>(server, tls), what, listenerConfig,
+                               cannotListen,
+                               adoptInto(this, devices ? m_deviceTlsListeners : m_tlsListeners));
         if (!opened)
             return false;
     }
@@ -351,19 +368,15 @@ bool Gateway::start(QString *error, QStringList *skipped)
             continue; // below
         const bool devices = listenerConfig.kind == config::ListenerConfig::Kind::DeviceMqtt;
         const QString what = devices ? QStringLiteral("devices") : QStringLiteral("MQTT");
-        auto listener =
-            std::make_unique<transport::TcpListener>(devices ? m_deviceServer.get() : m_server.get());
-        QString reason;
-        if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
-            if (cannotListen(what, listenerConfig, reason))
-                continue;
+        const bool opened = openListener(
+            std::make_unique<transport::TcpListener>(devices ? m_deviceServer.get() : m_server.get()), what,
+            listenerConfig, cannotListen, [&](transport::TcpListener *listener) {
+                m_listeners.append(listener);
+                if (devices)
+                    m_deviceListeners.append(listener);
+            });
+        if (!opened)
             return false;
-        }
-        qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
-        m_listeners.append(listener.get());
-        if (devices)
-            m_deviceListeners.append(listener.get());
-        listener.release();
     }
     for (const config::ListenerConfig &listenerConfig : std::as_const(m_config.listeners)) {
         if (listenerConfig.kind != Kind::WebSocket && listenerConfig.kind != Kind::DeviceWebSocket)
@@ -371,17 +384,12 @@ bool Gateway::start(QString *error, QStringList *skipped)
         const bool devices = listenerConfig.kind == Kind::DeviceWebSocket;
         const QString what =
             devices ? QStringLiteral("devices over WebSockets") : QStringLiteral("MQTT over WebSockets");
-        auto listener =
-            std::make_unique<transport::WebSocketListener>(devices ? m_deviceServer.get() : m_server.get());
-        QString reason;
-        if (!listener->listen(listenerConfig.address, listenerConfig.port, &reason)) {
-            if (cannotListen(what, listenerConfig, reason))
-                continue;
+        const bool opened = openListener(
+            std::make_unique<transport::WebSocketListener>(devices ? m_deviceServer.get() : m_server.get()),
+            what, listenerConfig, cannotListen,
+            adoptInto(this, devices ? m_deviceWebSocketListeners : m_webSocketListeners));
+        if (!opened)
             return false;
-        }
-        qCInfo(lcGateway).noquote() << "listening for" << what << "on" << listener->url();
-        listener->setParent(this);
-        (devices ? m_deviceWebSocketListeners : m_webSocketListeners).append(listener.release());
     }
     if (!startTlsListeners(cannotListen))
         return false;
