@@ -3,17 +3,46 @@
 #include "jwttoken.h"
 
 #include <QJsonDocument>
+#include <QLoggingCategory>
 
 // libjose's headers carry no extern "C" guard of their own.
 extern "C" {
+#include <jose/cfg.h>
 #include <jose/jws.h>
 }
 
+#include <cstdarg>
+#include <cstdio>
 #include <memory>
+
+Q_LOGGING_CATEGORY(lcJose, "drover.auth.jose")
 
 namespace drover::auth {
 
 namespace {
+
+// Without a configuration of its own, libjose prints why a check failed straight to stderr,
+// past droverd's log format and levels. Its reasons ("Signing algorithm mismatch (PS256 !=
+// PS512)") name algorithms and fields, never key or token material; the refusal the client
+// and the log get is ours ("bad signature ..."), so libjose's is for debugging only.
+void reportJoseError(void *, const char *, int, uint64_t, const char *format, va_list arguments)
+{
+    char text[256];
+    std::vsnprintf(text, sizeof text, format, arguments);
+    qCDebug(lcJose) << "libjose:" << text;
+}
+
+jose_cfg_t *joseConfiguration()
+{
+    // One for the process, never freed; signatures are checked on the event loop only.
+    static jose_cfg_t *const configuration = [] {
+        jose_cfg_t *made = jose_cfg();
+        if (made)
+            jose_cfg_set_err_func(made, reportJoseError, nullptr);
+        return made;
+    }();
+    return configuration;
+}
 
 struct JsonDeleter {
     void operator()(json_t *json) const { json_decref(json); }
@@ -83,7 +112,7 @@ bool JwsSignature::verify(const JwtToken &token, const QJsonObject &jwk, const Q
         json_object_set_new(jws.get(), "payload", string(token.payloadPart()).release()) != 0 ||
         json_object_set_new(jws.get(), "signature", string(token.signaturePart()).release()) != 0)
         return false;
-    return jose_jws_ver(nullptr, jws.get(), nullptr, key.get(), false);
+    return jose_jws_ver(joseConfiguration(), jws.get(), nullptr, key.get(), false);
 }
 
 } // namespace drover::auth

@@ -5,11 +5,14 @@
 // and no verdict ever quotes the token.
 #include "tokentestutil.h"
 
+#include "auth/jwssignature.h"
+#include "auth/jwttoken.h"
 #include "auth/jwtverifier.h"
 #include "auth/oidcissuer.h"
 
 #include <QDeadlineTimer>
 #include <QJsonArray>
+#include <QLoggingCategory>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -85,6 +88,7 @@ private Q_SLOTS:
     void issuerDownAtStartupThenUp();
     void opaqueTokensByIntrospection();
     void destroyedContextGetsNoAnswer();
+    void libjoseSpeaksThroughTheLog();
 
 private:
     config::TokenIssuerConfig issuerConfig(const QString &url = {}) const;
@@ -521,6 +525,47 @@ void TestJwtVerifier::destroyedContextGetsNoAnswer()
     QVERIFY(fetched.wait(10000));
     QTest::qWait(50);
     QVERIFY(!called);
+}
+
+namespace {
+QStringList g_joseMessages;
+QtMessageHandler g_previousHandler = nullptr;
+void captureJose(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (context.category && QByteArray(context.category) == "drover.auth.jose")
+        g_joseMessages.append(message);
+    else if (g_previousHandler)
+        g_previousHandler(type, context, message);
+}
+} // namespace
+
+void TestJwtVerifier::libjoseSpeaksThroughTheLog()
+{
+    // libjose reports why a check failed; left alone it prints to stderr, past droverd's log
+    // format and levels. Here its reason must arrive in our log category instead.
+    const QByteArray compact = mintToken(m_issuer, form({{QStringLiteral("ttl"), QStringLiteral("120")}}));
+    QString error;
+    const std::optional<auth::JwtToken> token = auth::JwtToken::parse(compact, &error);
+    QVERIFY2(token, qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(m_verifier->issuer(m_issuer.url().toString())->hasKeys(), 10000);
+    const std::optional<QJsonObject> key =
+        m_verifier->issuer(m_issuer.url().toString())->keys().find(token->keyId());
+    QVERIFY(key);
+    QLoggingCategory::setFilterRules(QStringLiteral("drover.auth.jose.debug=true"));
+    g_joseMessages.clear();
+    g_previousHandler = qInstallMessageHandler(captureJose);
+    // RS384 with the RS256 token's key: libjose refuses (the algorithm pinned into the key
+    // is not the token's) and says why.
+    const bool verified = auth::JwsSignature::verify(*token, *key, QStringLiteral("RS384"));
+    qInstallMessageHandler(g_previousHandler);
+    QVERIFY(!verified);
+    QVERIFY2(!g_joseMessages.isEmpty(), "libjose's reason did not reach drover.auth.jose");
+    QVERIFY2(g_joseMessages.constFirst().contains(QLatin1String("libjose: ")),
+             qPrintable(g_joseMessages.constFirst()));
+    for (const QString &message : std::as_const(g_joseMessages))
+        QVERIFY(!message.toUtf8().contains(token->signaturePart()));
+    // The same token with its own algorithm verifies.
+    QVERIFY(auth::JwsSignature::verify(*token, *key, QStringLiteral("RS256")));
 }
 
 QTEST_GUILESS_MAIN(TestJwtVerifier)
