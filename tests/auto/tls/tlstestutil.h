@@ -4,13 +4,8 @@
 // and a secure WebSocketListener.
 #pragma once
 
-#include "auth/accesspolicy.h"
-#include "auth/authenticator.h"
-#include "backend/commandreceiver.h"
-#include "backend/embeddedcommandbus.h"
-#include "backend/embeddedeventlog.h"
-#include "cloudevents/deviceeventfactory.h"
-#include "session/mqttserver.h"
+#include "testapplication.h"
+
 #include "transport/tlscredentials.h"
 #include "transport/tlslistener.h"
 #include "transport/websocketlistener.h"
@@ -220,52 +215,14 @@ private:
     QTemporaryDir m_dir;
 };
 
-// Everyone is anonymous here: the policy says what anonymous clients may do. (TLS is the
-// subject, not credentials.)
-class AnonymousAuthenticator : public auth::Authenticator
-{
-public:
-    void authenticate(const auth::Credentials &, QObject *,
-                      std::function<void(const auth::AuthVerdict &)> done) override
-    {
-        done(auth::AuthVerdict::accept(auth::Identity::anonymousUser()));
-    }
-};
-
-// A device attached to the command bus: takes every command at once.
-class TestDevice : public backend::CommandReceiver
-{
-public:
-    void receiveCommand(const backend::Command &command, Done done) override
-    {
-        received.append(command);
-        done(backend::CommandResult{});
-    }
-    QList<backend::Command> received;
-};
-
 // The integration API of application "test" (anonymous read and command) behind a TLS
 // listener and a secure WebSocket listener with the same configuration.
-class TlsServerFixture
+class TlsServerFixture : public TestApplication
 {
 public:
     TlsServerFixture(const QSslConfiguration &tls, const session::ServerLimits &limits = {})
+        : TestApplication(limits)
     {
-        events = std::make_unique<backend::EmbeddedEventLog>(backend::RetentionLimits{});
-        commands = std::make_unique<backend::EmbeddedCommandBus>();
-        authenticator = std::make_unique<AnonymousAuthenticator>();
-        policy = std::make_unique<auth::AccessPolicy>();
-        auth::AccessPolicy::ApplicationRules rules;
-        rules.anonymousRead = true;
-        rules.anonymousCommand = true;
-        policy->setApplication(QStringLiteral("test"), rules);
-        session::ServerContext context;
-        context.events = events.get();
-        context.commands = commands.get();
-        context.authenticator = authenticator.get();
-        context.policy = policy.get();
-        context.limits = limits;
-        server = std::make_unique<session::MqttServer>(context);
         listener = std::make_unique<transport::TlsListener>(server.get(), tls);
         webSockets = std::make_unique<transport::WebSocketListener>(server.get(), tls);
         QString error;
@@ -273,14 +230,6 @@ public:
                     webSockets->listen(QHostAddress::LocalHost, 0, &error);
         if (!listening)
             qWarning("cannot listen: %s", qPrintable(error));
-    }
-    ~TlsServerFixture()
-    {
-        for (auto &[name, device] : devices)
-            commands->detach(QStringLiteral("test"), name, device.get());
-        listener.reset();
-        webSockets.reset();
-        server.reset();
     }
 
     void setSslConfiguration(const QSslConfiguration &tls)
@@ -292,35 +241,8 @@ public:
     QString mqttsUrl() const { return QStringLiteral("mqtts://127.0.0.1:%1").arg(listener->port()); }
     QString wssUrl() const { return QStringLiteral("wss://127.0.0.1:%1/mqtt").arg(webSockets->port()); }
 
-    void publishEvent(const QByteArray &device, const QByteArray &json)
-    {
-        const cloudevents::DeviceEventFactory factory("test-instance");
-        const auto event = factory.create({"test", device, {}, "state", json, "application/json"});
-        if (!event) {
-            qWarning("no event");
-            return;
-        }
-        events->publish(*event, nullptr, [](const backend::PublishResult &result) {
-            if (!result.accepted())
-                qWarning("event refused: %s", qPrintable(result.message));
-        });
-    }
-
-    TestDevice *attachDevice(const QString &device)
-    {
-        devices.emplace_back(device, std::make_unique<TestDevice>());
-        commands->attach(QStringLiteral("test"), device, devices.back().second.get());
-        return devices.back().second.get();
-    }
-
-    std::unique_ptr<backend::EmbeddedEventLog> events;
-    std::unique_ptr<backend::EmbeddedCommandBus> commands;
-    std::unique_ptr<AnonymousAuthenticator> authenticator;
-    std::unique_ptr<auth::AccessPolicy> policy;
-    std::unique_ptr<session::MqttServer> server;
     std::unique_ptr<transport::TlsListener> listener;
     std::unique_ptr<transport::WebSocketListener> webSockets;
-    std::vector<std::pair<QString, std::unique_ptr<TestDevice>>> devices;
     bool listening = false;
 };
 

@@ -4,16 +4,11 @@
 // stop reading).
 #pragma once
 
-#include "auth/accesspolicy.h"
-#include "auth/credentialauthenticator.h"
-#include "backend/commandreceiver.h"
-#include "backend/embeddedcommandbus.h"
-#include "backend/embeddedeventlog.h"
-#include "cloudevents/deviceeventfactory.h"
+#include "testapplication.h"
+
 #include "mqtt/framereader.h"
 #include "mqtt/packetdecoder.h"
 #include "mqtt/packetencoder.h"
-#include "session/mqttserver.h"
 #include "transport/websocketlistener.h"
 
 #include <QLoggingCategory>
@@ -40,60 +35,18 @@ inline void quietLogs()
                                                     "drover.*.warning=false"));
 }
 
-// A device attached to the command bus: takes every command at once, or holds the
-// acknowledgements until the test releases them.
-class TestDevice : public backend::CommandReceiver
-{
-public:
-    void receiveCommand(const backend::Command &command, Done done) override
-    {
-        received.append(command);
-        if (hold)
-            held.append(std::move(done));
-        else
-            done(backend::CommandResult{});
-    }
-    void releaseAll()
-    {
-        while (!held.isEmpty())
-            held.takeFirst()(backend::CommandResult{});
-    }
-
-    bool hold = false;
-    QList<backend::Command> received;
-    QList<Done> held;
-};
-
 // The integration API of application "test" (anonymous read and command) over WebSockets.
-class WebSocketServerFixture
+class WebSocketServerFixture : public TestApplication
 {
 public:
     explicit WebSocketServerFixture(const session::ServerLimits &limits = {})
+        : TestApplication(limits)
     {
-        events = std::make_unique<backend::EmbeddedEventLog>(backend::RetentionLimits{});
-        commands = std::make_unique<backend::EmbeddedCommandBus>();
-        authenticator = std::make_unique<auth::CredentialAuthenticator>();
-        policy = std::make_unique<auth::AccessPolicy>();
-        policy->setApplication(QStringLiteral("test"), {true, true});
-        session::ServerContext context;
-        context.events = events.get();
-        context.commands = commands.get();
-        context.authenticator = authenticator.get();
-        context.policy = policy.get();
-        context.limits = limits;
-        server = std::make_unique<session::MqttServer>(context);
         listener = std::make_unique<transport::WebSocketListener>(server.get());
         QString error;
         listening = listener->listen(QHostAddress::LocalHost, 0, &error);
         if (!listening)
             qWarning("cannot listen: %s", qPrintable(error));
-    }
-    ~WebSocketServerFixture()
-    {
-        for (auto &[name, device] : devices)
-            commands->detach(QStringLiteral("test"), name, device.get());
-        listener.reset();
-        server.reset();
     }
 
     quint16 port() const { return listener->port(); }
@@ -102,38 +55,10 @@ public:
         return QStringLiteral("ws://127.0.0.1:%1%2").arg(port()).arg(path);
     }
 
-    void publishEvent(const QByteArray &device, const QByteArray &json)
-    {
-        const cloudevents::DeviceEventFactory factory("test-instance");
-        const auto event = factory.create({"test", device, {}, "state", json, "application/json"});
-        if (!event) {
-            qWarning("no event");
-            return;
-        }
-        events->publish(*event, nullptr, [](const backend::PublishResult &result) {
-            if (!result.accepted())
-                qWarning("event refused: %s", qPrintable(result.message));
-        });
-    }
-
-    TestDevice *attachDevice(const QString &device)
-    {
-        devices.emplace_back(device, std::make_unique<TestDevice>());
-        commands->attach(QStringLiteral("test"), device, devices.back().second.get());
-        return devices.back().second.get();
-    }
-
-    std::unique_ptr<backend::EmbeddedEventLog> events;
-    std::unique_ptr<backend::EmbeddedCommandBus> commands;
-    std::unique_ptr<auth::CredentialAuthenticator> authenticator;
-    std::unique_ptr<auth::AccessPolicy> policy;
-    std::unique_ptr<session::MqttServer> server;
     std::unique_ptr<transport::WebSocketListener> listener;
-    std::vector<std::pair<QString, std::unique_ptr<TestDevice>>> devices;
     bool listening = false;
 };
 
-// Decodes MQTT packets from bytes as they come, whatever the framing.
 class PacketCollector
 {
 public:
