@@ -100,13 +100,13 @@ Gateway::Gateway(config::Config config, QObject *parent)
     // named user whom the policy lets use no application is refused at CONNECT.
     m_apiKeys = std::make_unique<auth::StoredApiKeyVerifier>(
         auth::ApiKeyStore::filePath(config::stateDirOf(m_config)));
-    static_cast<auth::CredentialAuthenticator *>(m_authenticator.get())->setApiKeyVerifier(m_apiKeys.get());
-    static_cast<auth::CredentialAuthenticator *>(m_authenticator.get())->setAccessPolicy(m_policy.get());
+    m_authenticator->setApiKeyVerifier(m_apiKeys.get());
+    m_authenticator->setAccessPolicy(m_policy.get());
     // OAuth2 access tokens of the configured issuers, for the integration API only (devices
     // log in with their registry credentials).
     if (!m_config.tokenIssuers.isEmpty()) {
         m_tokens = std::make_unique<auth::JwtVerifier>(m_config.tokenIssuers);
-        static_cast<auth::CredentialAuthenticator *>(m_authenticator.get())->setTokenVerifier(m_tokens.get());
+        m_authenticator->setTokenVerifier(m_tokens.get());
     }
 
     session::ServerContext context;

@@ -14,7 +14,7 @@ class EmbeddedEventLog;
 class EmbeddedCommandBus;
 } // namespace drover::backend
 namespace drover::auth {
-class Authenticator;
+class CredentialAuthenticator;
 class DeviceAuthenticator;
 class AccessPolicy;
 class StoredApiKeyVerifier;
@@ -113,7 +113,7 @@ private:
     // OAuth2 access tokens of config().tokenIssuers (none configured: null); before the
     // authenticator, which points to it.
     std::unique_ptr<auth::JwtVerifier> m_tokens;
-    std::unique_ptr<auth::Authenticator> m_authenticator;
+    std::unique_ptr<auth::CredentialAuthenticator> m_authenticator;
     std::unique_ptr<auth::AccessPolicy> m_policy;
     std::shared_ptr<const registry::DeviceRegistry> m_registry;
     std::unique_ptr<session::MqttServer> m_server;

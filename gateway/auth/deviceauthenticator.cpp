@@ -79,14 +79,14 @@ void DeviceAuthenticator::authenticate(const Credentials &credentials, QObject *
 void DeviceAuthenticator::registryReplaced(const registry::DeviceRegistry &before,
                                            const registry::DeviceRegistry &after)
 {
-    QStringList credentials;
-    for (const QString &device : before.revokedBy(after))
-        credentials.append(credentialOf(device));
-    if (credentials.isEmpty())
+    const QStringList devices = before.revokedBy(after);
+    if (devices.isEmpty())
         return;
     qCInfo(lcDeviceAuth).noquote() << "devices removed, disabled or given a new password:"
-                                   << before.revokedBy(after).join(QLatin1String(", "))
-                                   << "- their connections are ended";
+                                   << devices.join(QLatin1String(", ")) << "- their connections are ended";
+    QStringList credentials;
+    for (const QString &device : devices)
+        credentials.append(credentialOf(device));
     Q_EMIT credentialsRevoked(credentials, QStringLiteral("was removed, disabled or given a new password"));
 }
 
